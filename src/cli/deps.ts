@@ -1,0 +1,129 @@
+// The factory every command receives: IO, output, settings, and lazily built
+// dependencies (config store, platform client, prompter) so a command loads only what
+// it uses. Tests build it with their own IO, environment and clock.
+import type { PlatformClient } from '../client/platform-client.ts';
+import type { ConfigStore } from './config-store.ts';
+import { CliError } from './errors.ts';
+import { EXIT } from './exit-codes.ts';
+import { decideColor, decideInteractive, type IO } from './io.ts';
+import { t1Paths, type T1Paths } from './paths.ts';
+import { terminalPrompter, type Prompter } from './prompter.ts';
+import { Output } from './render/output.ts';
+import { resolveSettings, type ResolvedSettings } from './settings.ts';
+
+export interface GlobalFlags {
+  json: boolean;
+  color: boolean;
+  input: boolean;
+  verbose: boolean;
+  profile?: string;
+  apiUrl?: string;
+}
+
+export interface Deps {
+  io: IO;
+  env: NodeJS.ProcessEnv;
+  flags: GlobalFlags;
+  output: Output;
+  paths: T1Paths;
+  now(): Date;
+  config(): Promise<ConfigStore>;
+  settings(): Promise<ResolvedSettings>;
+  /** The configured platform, or the embedded one when none is configured. */
+  client(): Promise<PlatformClient>;
+  prompter(): Prompter;
+  /** Resolves with the signal's name when the process is asked to stop (SIGINT, SIGTERM). */
+  untilStopped(): Promise<string>;
+  /** Releases the client and stops the embedded platform, if either was started. */
+  dispose(): Promise<void>;
+}
+
+export interface DepsOverrides {
+  now?: () => Date;
+  prompter?: Prompter;
+  /** Sleep used between client retries (tests shorten it). */
+  sleep?: (ms: number) => Promise<void>;
+  untilStopped?: () => Promise<string>;
+}
+
+function untilSignalled(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+export function createDeps(io: IO, env: NodeJS.ProcessEnv, flags: GlobalFlags, overrides: DepsOverrides = {}): Deps {
+  const interactive = decideInteractive(io, env, flags.input);
+  const output = new Output(io, {
+    json: flags.json,
+    color: decideColor(io, env, flags.color),
+    verbose: flags.verbose,
+    interactive,
+  });
+  const paths = t1Paths(env);
+  const cleanups: (() => Promise<void>)[] = [];
+  let store: Promise<ConfigStore> | undefined;
+  let client: Promise<PlatformClient> | undefined;
+  let prompter: Prompter | undefined;
+
+  const config = () =>
+    (store ??= import('./config-store.ts').then(({ ConfigStore }) => new ConfigStore(paths.configDir)));
+  const settings = async () => resolveSettings(flags, env, await config());
+
+  const connect = async (): Promise<PlatformClient> => {
+    const resolved = await settings();
+    const { PlatformClient } = await import('../client/platform-client.ts');
+    let baseUrl = resolved.apiUrl?.value;
+    let token = resolved.token?.value;
+    if (!baseUrl) {
+      const { startEmbeddedPlatform } = await import('../platform/embedded.ts');
+      const embedded = await startEmbeddedPlatform({ dataDir: paths.dataDir, env });
+      cleanups.push(() => embedded.close());
+      output.notice(
+        `Using the embedded demo platform (data in ${paths.dataDir}); set T1_API_URL or run "t1 login" to use your own.`,
+      );
+      baseUrl = embedded.url;
+      token = embedded.token;
+    }
+    try {
+      new URL(baseUrl);
+    } catch {
+      throw new CliError(`The API URL "${baseUrl}" is not a valid URL.`, EXIT.usage, 'Fix it with "t1 config set api-url <url>".');
+    }
+    const instance = new PlatformClient({
+      baseUrl,
+      token,
+      requestTimeoutMs: resolved.timeoutSeconds.value * 1000,
+      userAgent: 't1',
+      sleep: overrides.sleep,
+      onRetry: (info) => {
+        if (flags.verbose) output.notice(`${info.reason}; retrying ${info.method} ${info.url} in ${info.delayMs} ms`);
+      },
+    });
+    cleanups.unshift(() => instance.close());
+    return instance;
+  };
+
+  return {
+    io,
+    env,
+    flags,
+    output,
+    paths,
+    now: overrides.now ?? (() => new Date()),
+    config,
+    settings,
+    client: () => (client ??= connect()),
+    prompter: () => (prompter ??= overrides.prompter ?? terminalPrompter(io, interactive)),
+    untilStopped: overrides.untilStopped ?? untilSignalled,
+    async dispose() {
+      for (const cleanup of cleanups.splice(0)) await cleanup();
+    },
+  };
+}

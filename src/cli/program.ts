@@ -1,0 +1,244 @@
+// The command tree. Only commander and the vocabulary load here; each command's module
+// (and the client, platform or prompts it needs) loads when that command runs, so
+// `t1 --help` stays fast.
+import { Command as Commander, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { EVENT_ROLES, REGISTRATION_STATUSES, STAFF_ROLES } from '../contract/vocabulary.ts';
+import type { Command } from '../commands/command.ts';
+import { createDeps, type Deps, type DepsOverrides, type GlobalFlags } from './deps.ts';
+import { EXIT } from './exit-codes.ts';
+import type { IO } from './io.ts';
+import { VERSION } from '../version.ts';
+
+type Loader = () => Promise<Command<any, any>>;
+
+function positiveInt(max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError('Expected a whole number.');
+    const n = Number(value);
+    if (n < 1 || n > max) throw new InvalidArgumentError(`Expected a number from 1 to ${max}.`);
+    return n;
+  };
+}
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+export interface CliRun {
+  /** Set once a command has run, so errors are reported against the right deps. */
+  deps?: Deps;
+  exitCode: number;
+}
+
+export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, overrides: DepsOverrides): Commander {
+  const program = new Commander('t1');
+
+  // Wraps a lazily loaded command: builds deps from the global flags, runs it, prints
+  // its view as JSON or through its renderer.
+  const action =
+    (load: Loader, toOptions: (args: unknown[], opts: Record<string, unknown>) => unknown) =>
+    async (...args: unknown[]) => {
+      const command = args.at(-1) as Commander;
+      const all = command.optsWithGlobals();
+      const flags: GlobalFlags = {
+        json: Boolean(all.json),
+        color: all.color !== false,
+        input: all.input !== false,
+        verbose: Boolean(all.verbose),
+        profile: all.profile as string | undefined,
+        apiUrl: all.apiUrl as string | undefined,
+      };
+      const deps = createDeps(io, env, flags, overrides);
+      state.deps = deps;
+      try {
+        const module = await load();
+        const view = await module.run(toOptions(args.slice(0, -2), command.opts()), deps);
+        if (flags.json) deps.output.json(view);
+        else await module.render(view, deps.output);
+      } finally {
+        await deps.dispose();
+      }
+    };
+
+  program
+    .description('Support tool for tier-one agents of the virtual-event platform.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('--json', 'print only JSON on stdout')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .option('--no-input', 'never prompt; a missing answer is a usage error')
+    .option('-v, --verbose', 'show request ids and HTTP details on errors')
+    .option('--profile <name>', 'use this saved profile (env T1_PROFILE)')
+    .option('--api-url <url>', 'platform API base URL (env T1_API_URL)')
+    .helpOption('-h, --help', 'show help')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      examples('t1 users find jane', 't1 status jane.doe@contoso.example --event product-summit-2027', 't1 events list --json') +
+        '\nWith no platform configured, t1 uses an embedded demo platform.\n' +
+        'Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 auth/permission, 5 partial, 130 cancelled.\n',
+    );
+
+  const users = program.command('users').description('find and inspect people');
+  users
+    .command('find')
+    .description('find people by email (exact, then prefix) or by first, last or full name')
+    .argument('<query>', 'email, email prefix, or the start of a name')
+    .option('--event <event>', 'only people registered for this event (slug or id)')
+    .addOption(new Option('--status <status>', 'only registrations with this status').choices(REGISTRATION_STATUSES))
+    .addOption(new Option('--role <role>', 'only registrations with this role').choices(EVENT_ROLES))
+    .option('--limit <n>', 'show at most n people (1-200)', positiveInt(200), 25)
+    .option('--all', 'show every match, page after page')
+    .addHelpText('after', examples('t1 users find jane', 't1 users find @contoso.example --status invited', 't1 users find "ana g" --event customer-day-live --all --json'))
+    .action(
+      action(
+        () => import('../commands/users/find.ts'),
+        ([query], o) => ({ query, event: o.event, status: o.status, role: o.role, limit: o.limit, all: Boolean(o.all) }),
+      ),
+    );
+  users
+    .command('show')
+    .description("a person's profile, account state (lock, 2FA) and registrations")
+    .argument('<person>', 'email or user id')
+    .addHelpText('after', examples('t1 users show jane.doe@contoso.example', 't1 users show usr_8f2k1 --json'))
+    .action(action(() => import('../commands/users/show.ts'), ([ref]) => ({ ref })));
+
+  program
+    .command('status')
+    .description('registration status and stage for an event, what it means, and the next step')
+    .argument('<email>', "the person's email (or user id)")
+    .option('--event <event>', 'event slug or id (needed when the person has several registrations)')
+    .addHelpText('after', examples('t1 status jane.doe@contoso.example', 't1 status jane.doe@contoso.example --event customer-day-live --json'))
+    .action(action(() => import('../commands/status/status.ts'), ([email], o) => ({ email, event: o.event })));
+
+  const events = program.command('events').description('list and inspect events');
+  events
+    .command('list')
+    .description('every event with its dates, phase, registration state and registrant count')
+    .addHelpText('after', examples('t1 events list', 't1 events list --json'))
+    .action(action(() => import('../commands/events/list.ts'), () => ({})));
+  events
+    .command('show')
+    .description("an event's settings and registrants by status")
+    .argument('<event>', 'event slug or id')
+    .addHelpText('after', examples('t1 events show product-summit-2027'))
+    .action(action(() => import('../commands/events/show.ts'), ([ref]) => ({ ref })));
+
+  program
+    .command('login')
+    .description('save an API token for a platform in the active profile')
+    .option('--token [token]', 'the API token; without a value it is read from stdin or asked for')
+    .addHelpText('after', examples('t1 login --api-url https://events.example.com --token', 'echo "$TOKEN" | t1 login --api-url http://127.0.0.1:7070 --token'))
+    .action(action(() => import('../commands/auth/login.ts'), (_args, o) => ({ token: o.token ?? true })));
+  program
+    .command('logout')
+    .description('forget the token saved in the active profile')
+    .addHelpText('after', examples('t1 logout', 't1 --profile staging logout'))
+    .action(action(() => import('../commands/auth/logout.ts'), () => ({})));
+  program
+    .command('whoami')
+    .description('the platform, organisation and role t1 is acting as')
+    .addHelpText('after', examples('t1 whoami', 't1 whoami --json'))
+    .action(action(() => import('../commands/auth/whoami.ts'), () => ({})));
+
+  const config = program.command('config').description('read and change settings of the active profile');
+  config
+    .command('get')
+    .description('print a setting (api-url, timeout) as in effect')
+    .argument('<key>', 'api-url or timeout')
+    .addHelpText('after', examples('t1 config get api-url'))
+    .action(action(() => import('../commands/config/get.ts'), ([key]) => ({ key })));
+  config
+    .command('set')
+    .description('save a setting in the active profile')
+    .argument('<key>', 'api-url or timeout')
+    .argument('<value>', 'the new value')
+    .addHelpText('after', examples('t1 config set api-url https://events.example.com', 't1 config set timeout 10'))
+    .action(action(() => import('../commands/config/set.ts'), ([key, value]) => ({ key, value })));
+  config
+    .command('list')
+    .description('every setting in effect and where it comes from (flag, env, profile, default)')
+    .addHelpText('after', examples('t1 config list'))
+    .action(action(() => import('../commands/config/list.ts'), () => ({})));
+
+  const profiles = program
+    .command('profiles')
+    .description('list saved profiles (or switch with "profiles use")')
+    .addHelpText('after', examples('t1 profiles', 't1 profiles use staging'))
+    .action(action(() => import('../commands/profiles/list.ts'), () => ({})));
+  profiles
+    .command('use')
+    .description('make a profile the active one')
+    .argument('<name>', 'profile name')
+    .action(action(() => import('../commands/profiles/use.ts'), ([name]) => ({ name })));
+
+  const platform = program.command('platform').description('run and prepare the reference platform');
+  platform
+    .command('start')
+    .description('serve the platform until Ctrl-C (without --db: the embedded database)')
+    .option('--db <file>', 'SQLite file or postgres:// URL')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port to listen on', positiveInt(65535), 4747)
+    .option('--public-url <url>', 'base URL used in links the platform sends')
+    .option('--demo', 'seed the demo organisation if the database does not have it')
+    .option('--quiet', 'no request log on stderr')
+    .addHelpText('after', examples('t1 platform start', 't1 platform start --db /tmp/p.db --port 7070 --demo'))
+    .action(
+      action(
+        () => import('../commands/platform/start.ts'),
+        (_args, o) => ({ db: o.db, host: o.host, port: o.port, publicUrl: o.publicUrl, demo: Boolean(o.demo), quiet: Boolean(o.quiet) }),
+      ),
+    );
+  platform
+    .command('seed')
+    .description('fill a platform database with the demo organisation')
+    .option('--demo', 'the demo organisation: three events and about 40 people')
+    .option('--db <file>', 'SQLite file or postgres:// URL (default: the embedded database)')
+    .addHelpText('after', examples('t1 platform seed --demo --db /tmp/p.db'))
+    .action(action(() => import('../commands/platform/seed.ts'), (_args, o) => ({ demo: Boolean(o.demo), db: o.db })));
+  const token = platform.command('token').description('API tokens of a platform database');
+  token
+    .command('create')
+    .description('issue an API token and print it once')
+    .addOption(new Option('--role <role>', 'what the token may do').choices(STAFF_ROLES).makeOptionMandatory())
+    .option('--name <name>', 'a label for the token')
+    .option('--db <file>', 'SQLite file or postgres:// URL (default: the embedded database)')
+    .option('--org-name <name>', 'name of the organisation to create when the database has none', 'My organisation')
+    .addHelpText('after', examples('t1 platform token create --role agent --db /tmp/p.db'))
+    .action(
+      action(
+        () => import('../commands/platform/token-create.ts'),
+        (_args, o) => ({ role: o.role, name: o.name, db: o.db, orgName: o.orgName }),
+      ),
+    );
+
+  return program;
+}
+
+export async function runCli(argv: string[], io: IO, env: NodeJS.ProcessEnv, overrides: DepsOverrides = {}): Promise<number> {
+  const state: CliRun = { exitCode: EXIT.ok };
+  const program = buildProgram(io, env, state, overrides);
+  const noArguments = argv.length === 0;
+  if (noArguments) {
+    if (io.stdinIsTTY && io.stdoutIsTTY && !env.CI) {
+      const { runMenu } = await import('./menu.ts');
+      return runMenu(io, env, overrides);
+    }
+    program.outputHelp();
+    return EXIT.ok;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return state.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const { reportError } = await import('./report-error.ts');
+    return reportError(error, io, state.deps?.flags.verbose ?? argv.includes('--verbose'));
+  }
+}

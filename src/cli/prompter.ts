@@ -1,0 +1,39 @@
+// Questions to the agent, bound to the command's own streams. Off a terminal (or with
+// --no-input) nothing is asked: a missing answer is a usage error naming the flag.
+import type { IO } from './io.ts';
+import { CancelledError, usageError } from './errors.ts';
+
+export interface Prompter {
+  input(message: string, flagHint: string): Promise<string>;
+  password(message: string, flagHint: string): Promise<string>;
+  select<T extends string>(message: string, choices: { name: string; value: T; description?: string }[]): Promise<T>;
+  confirm(message: string, flagHint: string): Promise<boolean>;
+}
+
+function isCancel(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError');
+}
+
+export function terminalPrompter(io: IO, interactive: boolean): Prompter {
+  const context = { input: io.stdin, output: io.stderr };
+  const ask = async <T>(flagHint: string, run: (prompts: typeof import('@inquirer/prompts')) => Promise<T>) => {
+    if (!interactive) throw usageError(`A required answer is missing and prompting is off; ${flagHint}.`);
+    const prompts = await import('@inquirer/prompts');
+    try {
+      return await run(prompts);
+    } catch (error) {
+      if (isCancel(error)) throw new CancelledError();
+      throw error;
+    }
+  };
+  return {
+    input: (message, flagHint) =>
+      ask(flagHint, (p) => p.input({ message, required: true }, context)),
+    password: (message, flagHint) =>
+      ask(flagHint, (p) => p.password({ message, mask: true }, context)),
+    select: (message, choices) =>
+      ask('pass the choice as a flag', (p) => p.select({ message, choices }, context)),
+    confirm: (message, flagHint) =>
+      ask(flagHint, (p) => p.confirm({ message, default: false }, context)),
+  };
+}

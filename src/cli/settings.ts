@@ -1,0 +1,57 @@
+// Which platform and token a command uses: flag > environment > profile. With no API
+// URL anywhere, commands use the embedded platform.
+import type { ConfigStore } from './config-store.ts';
+
+export type Source = 'flag' | 'env' | 'profile' | 'default';
+
+export interface Setting<T> {
+  value: T;
+  source: Source;
+}
+
+export interface ResolvedSettings {
+  profile: Setting<string>;
+  apiUrl: Setting<string> | undefined;
+  token: Setting<string> | undefined;
+  timeoutSeconds: Setting<number>;
+}
+
+export interface SettingFlags {
+  profile?: string;
+  apiUrl?: string;
+}
+
+export const DEFAULT_TIMEOUT_SECONDS = 30;
+
+function pick<T>(candidates: [T | undefined, Source][]): Setting<T> | undefined {
+  for (const [value, source] of candidates) {
+    if (value !== undefined && value !== '') return { value, source };
+  }
+  return undefined;
+}
+
+export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, store: ConfigStore): ResolvedSettings {
+  const profile = pick<string>([
+    [flags.profile, 'flag'],
+    [env.T1_PROFILE, 'env'],
+    [store.activeProfile, 'profile'],
+  ]) ?? { value: 'default', source: 'default' };
+  const saved = store.profile(profile.value);
+  const envTimeout = env.T1_TIMEOUT ? Number(env.T1_TIMEOUT) : undefined;
+  return {
+    profile,
+    apiUrl: pick([
+      [flags.apiUrl, 'flag'],
+      [env.T1_API_URL, 'env'],
+      [saved.apiUrl, 'profile'],
+    ]),
+    token: pick([
+      [env.T1_TOKEN, 'env'],
+      [saved.token, 'profile'],
+    ]),
+    timeoutSeconds: pick<number>([
+      [envTimeout !== undefined && Number.isFinite(envTimeout) && envTimeout > 0 ? envTimeout : undefined, 'env'],
+      [saved.timeout, 'profile'],
+    ]) ?? { value: DEFAULT_TIMEOUT_SECONDS, source: 'default' },
+  };
+}

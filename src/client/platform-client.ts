@@ -1,0 +1,300 @@
+// PlatformClient: the only way t1 talks to the platform API. It adds auth, applies
+// timeouts and the retry policy, and checks every answer against the contract schemas,
+// so commands work with typed data or a typed error. Path segments are user input (emails,
+// slugs), hence encodeURIComponent: '@', '/' and '?' must not change the path.
+import { setTimeout as delay } from 'node:timers/promises';
+import { Agent, request as undiciRequest } from 'undici';
+import { z } from 'zod';
+import {
+  createdTokenSchema,
+  eventDetailSchema,
+  eventSummarySchema,
+  pageSchema,
+  registrationStatusViewSchema,
+  userDetailSchema,
+  userSummarySchema,
+  whoAmISchema,
+} from '../contract/schemas.ts';
+import type {
+  CreateTokenBody,
+  CreatedToken,
+  EventDetail,
+  EventSummary,
+  ListEventsQuery,
+  Page,
+  RegistrationStatusView,
+  SearchUsersQuery,
+  UserDetail,
+  UserSummary,
+  WhoAmI,
+} from '../contract/schemas.ts';
+import { ApiError, NetworkError, apiErrorFromResponse, networkReason, parseJson } from './errors.ts';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  honoursRetryAfter,
+  isIdempotent,
+  isRetryableErrorCode,
+  isRetryableStatus,
+  parseRetryAfter,
+  retryDelayMs,
+} from './retry.ts';
+
+export const healthSchema = z.object({ ok: z.boolean(), version: z.string() });
+export type Health = z.infer<typeof healthSchema>;
+
+const userPageSchema = pageSchema(userSummarySchema);
+const eventPageSchema = pageSchema(eventSummarySchema);
+
+/** Told before each retry, so the CLI can print a notice to stderr. */
+export interface RetryInfo {
+  method: string;
+  url: string;
+  /** The attempt that just failed, 1-based. */
+  attempt: number;
+  maxAttempts: number;
+  delayMs: number;
+  /** What went wrong, in plain words: "HTTP 503" or "connection refused". */
+  reason: string;
+}
+
+export interface PlatformClientOptions {
+  baseUrl: string;
+  token?: string | undefined;
+  connectTimeoutMs?: number | undefined;
+  /** Longest wait for the response headers, and between chunks of the body. */
+  requestTimeoutMs?: number | undefined;
+  maxAttempts?: number | undefined;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  random?: (() => number) | undefined;
+  userAgent?: string | undefined;
+  onRetry?: ((info: RetryInfo) => void) | undefined;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+interface RequestOptions<T> {
+  query?: Readonly<Record<string, unknown>> | undefined;
+  body?: unknown;
+  schema: z.ZodType<T>;
+  idempotencyKey?: string | undefined;
+}
+
+type Attempt =
+  | { kind: 'response'; status: number; statusText: string; retryAfter: string | undefined; text: string }
+  | { kind: 'failure'; code: string; error: unknown };
+
+export class PlatformClient {
+  readonly baseUrl: string;
+  readonly #token: string | undefined;
+  readonly #agent: Agent;
+  readonly #maxAttempts: number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #random: () => number;
+  readonly #userAgent: string;
+  readonly #onRetry: ((info: RetryInfo) => void) | undefined;
+  #lastRequestId: string | null = null;
+
+  constructor(options: PlatformClientOptions) {
+    const parsed = new URL(options.baseUrl);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new TypeError(`The platform URL must start with http:// or https:// (got ${options.baseUrl}).`);
+    }
+    const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+      throw new RangeError(`maxAttempts must be a whole number of at least 1 (got ${maxAttempts}).`);
+    }
+    // Paths are appended, so a base with a path prefix (https://host/api) keeps it.
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#token = options.token;
+    this.#maxAttempts = maxAttempts;
+    this.#sleep = options.sleep ?? ((ms) => delay(ms));
+    this.#random = options.random ?? Math.random;
+    this.#userAgent = options.userAgent ?? 't1';
+    this.#onRetry = options.onRetry;
+    const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#agent = new Agent({
+      connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+      headersTimeout: requestTimeoutMs,
+      bodyTimeout: requestTimeoutMs,
+    });
+  }
+
+  /**
+   * The x-request-id of the latest attempt's response, for --verbose output and bug reports;
+   * null when that attempt got no response.
+   */
+  get lastRequestId(): string | null {
+    return this.#lastRequestId;
+  }
+
+  /** Drops open connections; the client cannot be used afterwards. */
+  async close(): Promise<void> {
+    await this.#agent.destroy();
+  }
+
+  health(): Promise<Health> {
+    return this.#request('GET', '/v1/health', { schema: healthSchema });
+  }
+
+  whoAmI(): Promise<WhoAmI> {
+    return this.#request('GET', '/v1/whoami', { schema: whoAmISchema });
+  }
+
+  searchUsers(query: SearchUsersQuery): Promise<Page<UserSummary>> {
+    return this.#request('GET', '/v1/users', { query, schema: userPageSchema });
+  }
+
+  iterateUsers(query: SearchUsersQuery): AsyncIterable<UserSummary> {
+    return paginate((cursor) => this.searchUsers({ ...query, cursor }), query.cursor);
+  }
+
+  /** `ref` is a user id or an email address. */
+  getUser(ref: string): Promise<UserDetail> {
+    return this.#request('GET', `/v1/users/${encodeURIComponent(ref)}`, { schema: userDetailSchema });
+  }
+
+  getRegistrationStatus(userRef: string, eventRef?: string): Promise<RegistrationStatusView> {
+    return this.#request('GET', `/v1/users/${encodeURIComponent(userRef)}/status`, {
+      query: { event: eventRef },
+      schema: registrationStatusViewSchema,
+    });
+  }
+
+  listEvents(query: ListEventsQuery = {}): Promise<Page<EventSummary>> {
+    return this.#request('GET', '/v1/events', { query, schema: eventPageSchema });
+  }
+
+  iterateEvents(query: ListEventsQuery = {}): AsyncIterable<EventSummary> {
+    return paginate((cursor) => this.listEvents({ ...query, cursor }), query.cursor);
+  }
+
+  /** `ref` is an event id or slug. */
+  getEvent(ref: string): Promise<EventDetail> {
+    return this.#request('GET', `/v1/events/${encodeURIComponent(ref)}`, { schema: eventDetailSchema });
+  }
+
+  createToken(body: CreateTokenBody, idempotencyKey?: string): Promise<CreatedToken> {
+    return this.#request('POST', '/v1/tokens', { body, idempotencyKey, schema: createdTokenSchema });
+  }
+
+  async #request<T>(method: Method, path: string, options: RequestOptions<T>): Promise<T> {
+    const url = this.baseUrl + path + queryString(options.query);
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.#userAgent };
+    if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
+    if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+    const retryable = isIdempotent(method, options.idempotencyKey !== undefined);
+
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.#attempt(method, url, headers, body);
+      const mayRetry = retryable && attempt < this.#maxAttempts;
+
+      if (outcome.kind === 'failure') {
+        if (!mayRetry || !isRetryableErrorCode(outcome.code)) {
+          throw new NetworkError({ url, attempts: attempt, code: outcome.code, cause: outcome.error });
+        }
+        await this.#pause({ method, url, attempt, reason: networkReason(outcome.code, outcome.error) });
+        continue;
+      }
+
+      const { status } = outcome;
+      if (status >= 200 && status < 300) return this.#parse(method, url, status, outcome.text, options.schema);
+      if (!mayRetry || !isRetryableStatus(status)) {
+        throw apiErrorFromResponse({
+          method,
+          url,
+          status,
+          statusText: outcome.statusText,
+          bodyText: outcome.text,
+          headerRequestId: this.#lastRequestId,
+        });
+      }
+      const retryAfterMs = honoursRetryAfter(status) ? parseRetryAfter(outcome.retryAfter, Date.now()) : undefined;
+      await this.#pause({ method, url, attempt, reason: `HTTP ${status}` }, retryAfterMs);
+    }
+  }
+
+  /** One round trip. The body is read here too, so a stall while reading it can be retried. */
+  async #attempt(method: Method, url: string, headers: Record<string, string>, body: string | undefined): Promise<Attempt> {
+    this.#lastRequestId = null;
+    try {
+      const res = await undiciRequest(url, { dispatcher: this.#agent, method, headers, body });
+      this.#lastRequestId = firstHeader(res.headers['x-request-id']) ?? null;
+      const text = await res.body.text();
+      return {
+        kind: 'response',
+        status: res.statusCode,
+        statusText: res.statusText,
+        retryAfter: firstHeader(res.headers['retry-after']),
+        text,
+      };
+    } catch (error) {
+      const code = errorCode(error);
+      // A bad argument (say, a token with a line break) is a local mistake, not the network.
+      if (code === 'UND_ERR_INVALID_ARG') throw error;
+      return { kind: 'failure', code, error };
+    }
+  }
+
+  async #pause(info: Omit<RetryInfo, 'maxAttempts' | 'delayMs'>, retryAfterMs?: number): Promise<void> {
+    const delayMs = retryDelayMs(info.attempt, this.#random, retryAfterMs);
+    this.#onRetry?.({ ...info, maxAttempts: this.#maxAttempts, delayMs });
+    await this.#sleep(delayMs);
+  }
+
+  #parse<T>(method: string, url: string, status: number, text: string, schema: z.ZodType<T>): T {
+    const result = schema.safeParse(text === '' ? undefined : parseJson(text));
+    if (result.success) return result.data;
+    throw new ApiError({
+      code: 'bad_response',
+      status,
+      message: `The platform's answer to ${method} ${new URL(url).pathname} did not have the expected shape; t1 and the platform may be different versions.`,
+      requestId: this.#lastRequestId,
+      details: { issues: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+      method,
+      url,
+    });
+  }
+}
+
+/** Yields every item of a cursor-paginated list, fetching pages until nextCursor is null. */
+export async function* paginate<T>(
+  fetchPage: (cursor: string | undefined) => Promise<Page<T>>,
+  firstCursor?: string,
+): AsyncGenerator<T, void, undefined> {
+  let cursor = firstCursor;
+  do {
+    const page = await fetchPage(cursor);
+    yield* page.items;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+}
+
+function queryString(query: Readonly<Record<string, unknown>> | undefined): string {
+  if (query === undefined) return '';
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value === undefined) continue;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new TypeError(`Query parameter ${name} must be a string, number or boolean.`);
+    }
+    params.set(name, String(value));
+  }
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The system or undici code of a failure, e.g. ECONNREFUSED or UND_ERR_HEADERS_TIMEOUT. */
+function errorCode(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : 'unknown';
+}

@@ -1,0 +1,9 @@
+// The shape of every command: run() does the work and returns a view model; render()
+// shows it to a human. With --json the view model itself is printed.
+import type { Deps } from '../cli/deps.ts';
+import type { Output } from '../cli/render/output.ts';
+
+export interface Command<Options, View> {
+  run(options: Options, deps: Deps): Promise<View>;
+  render(view: View, output: Output): void | Promise<void>;
+}

@@ -1,0 +1,44 @@
+// t1 events show <slug|id>: an event's settings and its registrants by status.
+import type { EventDetail } from '../../contract/schemas.ts';
+import type { Deps } from '../../cli/deps.ts';
+import type { Output } from '../../cli/render/output.ts';
+import { formatInZone, yesNo } from '../../cli/render/format.ts';
+
+export interface Options {
+  ref: string;
+}
+
+export type View = EventDetail;
+
+export async function run(options: Options, deps: Deps): Promise<View> {
+  return (await deps.client()).getEvent(options.ref);
+}
+
+export async function render(e: View, out: Output): Promise<void> {
+  out.record([
+    ['Title', e.title],
+    ['Slug', e.slug],
+    ['Id', e.id],
+    ['Starts', formatInZone(e.startsAt, e.timezone)],
+    ['Ends', formatInZone(e.endsAt, e.timezone)],
+    ['Phase', e.phase],
+    ['Registration', e.registrationOpen ? 'open' : 'closed'],
+    ['Registration page', e.registrationUrl],
+    ['Login method', e.loginMethod === 'magic_link' ? 'login link by email' : 'email and password'],
+    ['Verifies email', yesNo(e.verifyEmail)],
+    ['Approved domains', e.approvedDomains.length > 0 ? e.approvedDomains.join(', ') : 'any'],
+    ['Public domains', e.refusePublicDomains ? 'refused' : 'allowed'],
+    ['Password length', `${e.passwordPolicy.minLength} to ${e.passwordPolicy.maxLength} characters`],
+    [
+      'Link lifetimes',
+      `verification ${e.linkLifetimes.verificationMinutes} min, login link ${e.linkLifetimes.loginLinkMinutes} min, set password ${e.linkLifetimes.setPasswordMinutes} min`,
+    ],
+    ['Form fields', e.formFields.map((f) => `${f.label}${f.required ? ' *' : ''}`).join(', ')],
+    ['Registrants', String(e.registrantCount)],
+  ]);
+  out.line();
+  await out.table(
+    ['Status', 'People'],
+    Object.entries(e.countsByStatus).map(([status, count]) => [status, String(count)]),
+  );
+}

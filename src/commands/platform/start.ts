@@ -1,0 +1,64 @@
+// t1 platform start: runs the reference platform until SIGINT or SIGTERM. Without --db
+// it serves the embedded database, seeded with the demo, at the stable public URL the
+// embedded platform puts in its links.
+import type { Deps } from '../../cli/deps.ts';
+import { usageError } from '../../cli/errors.ts';
+import type { Output } from '../../cli/render/output.ts';
+import { EMBEDDED_PUBLIC_URL } from '../../platform/embedded.ts';
+import { openPlatform } from '../../platform/platform.ts';
+import { seedDemo } from '../../platform/seed/demo.ts';
+import { describeDatabase, platformDatabase } from './database.ts';
+
+export interface Options {
+  db?: string;
+  host: string;
+  port: number;
+  publicUrl?: string;
+  demo: boolean;
+  quiet: boolean;
+}
+
+export interface View {
+  url: string;
+  publicUrl: string;
+  database: string;
+  seeded: boolean;
+  stoppedBy: string;
+}
+
+function defaultPublicUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}`;
+}
+
+export async function run(options: Options, deps: Deps): Promise<View> {
+  const { location, embedded } = platformDatabase(options.db, deps);
+  const publicUrl =
+    options.publicUrl ?? (embedded && options.port === 4747 && options.host === '127.0.0.1' ? EMBEDDED_PUBLIC_URL : defaultPublicUrl(options.host, options.port));
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw usageError(`--public-url "${publicUrl}" is not a URL.`);
+  }
+  const platform = await openPlatform({
+    database: location,
+    publicUrl,
+    env: deps.env,
+    logStream: options.quiet ? undefined : deps.io.stderr,
+  });
+  try {
+    const seeded = embedded || options.demo ? (await seedDemo(platform.ctx.db, platform.ctx)).created : false;
+    const url = await platform.listen(options.host, options.port);
+    deps.output.line(`t1 platform listening on ${url} (database ${describeDatabase(location)}, public URL ${publicUrl})`);
+    if (seeded) deps.output.notice('Seeded the demo organisation.');
+    deps.output.notice('Press Ctrl-C to stop.');
+    const stoppedBy = await deps.untilStopped();
+    return { url, publicUrl, database: describeDatabase(location), seeded, stoppedBy };
+  } finally {
+    await platform.close();
+  }
+}
+
+export function render(view: View, out: Output): void {
+  out.notice(`Stopped (${view.stoppedBy}).`);
+}

@@ -1,0 +1,43 @@
+// t1 users show <email|id>: one person, their account state and registrations.
+import type { UserDetail } from '../../contract/schemas.ts';
+import type { Deps } from '../../cli/deps.ts';
+import type { Output } from '../../cli/render/output.ts';
+import { formatUtc, statusStage, yesNo } from '../../cli/render/format.ts';
+
+export interface Options {
+  ref: string;
+}
+
+export type View = UserDetail;
+
+export async function run(options: Options, deps: Deps): Promise<View> {
+  return (await deps.client()).getUser(options.ref);
+}
+
+export async function render(user: View, out: Output): Promise<void> {
+  const { account } = user;
+  out.record([
+    ['Name', user.fullName],
+    ['Email', user.email],
+    ['Id', user.id],
+    ['Company', user.company ?? '-'],
+    ['Job title', user.jobTitle ?? '-'],
+    ['Country', user.country ?? '-'],
+    ['Email verified', account.emailVerifiedAt ? formatUtc(account.emailVerifiedAt) : 'no'],
+    ['Password set', yesNo(account.passwordSet)],
+    ['2FA', account.mfaEnrolled ? `enrolled ${formatUtc(account.mfaEnrolledAt)}` : 'not enrolled'],
+    ['Sign-in', account.locked ? out.style.red(`LOCKED until ${formatUtc(account.lockedUntil)}`) : 'not locked'],
+    ['Failed sign-ins', String(account.failedSignIns)],
+    ['Blocked', account.blocked ? out.style.red('yes') : 'no'],
+    ['Created', formatUtc(user.createdAt)],
+  ]);
+  out.line();
+  if (user.registrations.length === 0) {
+    out.line('No registrations.');
+    return;
+  }
+  await out.table(
+    ['Event', 'Role', 'Type', 'Status', 'Registered'],
+    user.registrations.map((r) => [r.eventSlug, r.role, r.type, statusStage(r.status, r.stage), formatUtc(r.createdAt)]),
+  );
+}

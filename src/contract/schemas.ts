@@ -1,0 +1,216 @@
+// Request and response schemas of the platform API (/v1). The platform validates input
+// with them; the client validates what it receives with them.
+import { z } from 'zod';
+import {
+  EVENT_PHASES,
+  EVENT_ROLES,
+  LOGIN_METHODS,
+  REGISTRATION_STAGES,
+  REGISTRATION_STATUSES,
+  REGISTRATION_TYPES,
+  STAFF_ROLES,
+} from './vocabulary.ts';
+
+export const MAX_PAGE_SIZE = 200;
+export const DEFAULT_PAGE_SIZE = 25;
+
+const timestamp = z.string();
+const nullableTimestamp = timestamp.nullable();
+
+export const registrationStatusSchema = z.enum(REGISTRATION_STATUSES);
+export const registrationStageSchema = z.enum(REGISTRATION_STAGES);
+export const eventRoleSchema = z.enum(EVENT_ROLES);
+export const registrationTypeSchema = z.enum(REGISTRATION_TYPES);
+export const staffRoleSchema = z.enum(STAFF_ROLES);
+
+/** An opaque pagination cursor: base64url text, bounded in length. */
+export const cursorSchema = z
+  .string()
+  .max(512, 'cursor is too long')
+  .regex(/^[A-Za-z0-9_-]+$/, 'cursor is not one this server issued');
+
+const limitSchema = z.coerce
+  .number({ error: 'limit must be a number' })
+  .int('limit must be a whole number')
+  .min(1, 'limit must be at least 1')
+  .max(MAX_PAGE_SIZE, `limit must be at most ${MAX_PAGE_SIZE}`)
+  .default(DEFAULT_PAGE_SIZE);
+
+/** A user or event reference in a path: an id, an email or a slug. */
+export const referenceSchema = z.string().trim().min(1, 'must not be empty').max(254, 'is too long');
+
+export const searchUsersQuerySchema = z.strictObject({
+  q: z.string().trim().min(1, 'q must not be empty').max(200, 'q is too long').optional(),
+  event: referenceSchema.optional(),
+  status: registrationStatusSchema.optional(),
+  role: eventRoleSchema.optional(),
+  limit: limitSchema,
+  cursor: cursorSchema.optional(),
+});
+export type SearchUsersQuery = z.input<typeof searchUsersQuerySchema>;
+
+export const listEventsQuerySchema = z.strictObject({
+  limit: limitSchema,
+  cursor: cursorSchema.optional(),
+});
+export type ListEventsQuery = z.input<typeof listEventsQuerySchema>;
+
+export const statusQuerySchema = z.strictObject({
+  event: referenceSchema.optional(),
+});
+
+export const createTokenBodySchema = z.strictObject({
+  name: z.string().trim().min(1, 'name must not be empty').max(100, 'name is too long'),
+  role: staffRoleSchema,
+  expiresInDays: z.number().int().min(1).max(366).optional(),
+});
+export type CreateTokenBody = z.input<typeof createTokenBodySchema>;
+
+export const registrationSummarySchema = z.object({
+  id: z.string(),
+  eventId: z.string(),
+  eventSlug: z.string(),
+  eventTitle: z.string(),
+  role: eventRoleSchema,
+  type: registrationTypeSchema,
+  status: registrationStatusSchema,
+  stage: registrationStageSchema,
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+export type RegistrationSummary = z.infer<typeof registrationSummarySchema>;
+
+export const userSummarySchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  firstName: z.string(),
+  lastName: z.string(),
+  fullName: z.string(),
+  company: z.string().nullable(),
+  registrations: z.array(
+    z.object({
+      eventSlug: z.string(),
+      role: eventRoleSchema,
+      status: registrationStatusSchema,
+      stage: registrationStageSchema,
+    }),
+  ),
+});
+export type UserSummary = z.infer<typeof userSummarySchema>;
+
+export const accountStateSchema = z.object({
+  passwordSet: z.boolean(),
+  emailVerifiedAt: nullableTimestamp,
+  locked: z.boolean(),
+  lockedUntil: nullableTimestamp,
+  failedSignIns: z.number().int(),
+  blocked: z.boolean(),
+  mfaEnrolled: z.boolean(),
+  mfaEnrolledAt: nullableTimestamp,
+});
+export type AccountState = z.infer<typeof accountStateSchema>;
+
+export const userDetailSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  firstName: z.string(),
+  lastName: z.string(),
+  fullName: z.string(),
+  country: z.string().nullable(),
+  jobTitle: z.string().nullable(),
+  company: z.string().nullable(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  account: accountStateSchema,
+  registrations: z.array(registrationSummarySchema),
+});
+export type UserDetail = z.infer<typeof userDetailSchema>;
+
+export const eventSummarySchema = z.object({
+  id: z.string(),
+  slug: z.string(),
+  title: z.string(),
+  startsAt: timestamp,
+  endsAt: timestamp,
+  timezone: z.string(),
+  phase: z.enum(EVENT_PHASES),
+  registrationOpen: z.boolean(),
+  loginMethod: z.enum(LOGIN_METHODS),
+  verifyEmail: z.boolean(),
+  registrantCount: z.number().int(),
+});
+export type EventSummary = z.infer<typeof eventSummarySchema>;
+
+export const formFieldSchema = z.object({
+  name: z.string(),
+  label: z.string(),
+  required: z.boolean(),
+});
+export type FormField = z.infer<typeof formFieldSchema>;
+
+export const eventDetailSchema = eventSummarySchema.extend({
+  registrationUrl: z.string(),
+  countsByStatus: z.record(registrationStatusSchema, z.number().int()),
+  formFields: z.array(formFieldSchema),
+  approvedDomains: z.array(z.string()),
+  refusePublicDomains: z.boolean(),
+  passwordPolicy: z.object({ minLength: z.number().int(), maxLength: z.number().int() }),
+  linkLifetimes: z.object({
+    verificationMinutes: z.number().int(),
+    loginLinkMinutes: z.number().int(),
+    setPasswordMinutes: z.number().int(),
+  }),
+});
+export type EventDetail = z.infer<typeof eventDetailSchema>;
+
+export const registrationStatusViewSchema = z.object({
+  user: z.object({ id: z.string(), email: z.string(), fullName: z.string() }),
+  event: z.object({
+    id: z.string(),
+    slug: z.string(),
+    title: z.string(),
+    phase: z.enum(EVENT_PHASES),
+    startsAt: timestamp,
+    endsAt: timestamp,
+    timezone: z.string(),
+    loginMethod: z.enum(LOGIN_METHODS),
+  }),
+  registration: registrationSummarySchema,
+  explanation: z.object({
+    statusLabel: z.string(),
+    label: z.string(),
+    meaning: z.string(),
+    nextStep: z.string(),
+    commands: z.array(z.string()),
+  }),
+  account: accountStateSchema,
+  /** Account-level problems that matter whatever the registration says (lock, block). */
+  warnings: z.array(z.string()),
+});
+export type RegistrationStatusView = z.infer<typeof registrationStatusViewSchema>;
+
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export const whoAmISchema = z.object({
+  organisation: z.object({ id: z.string(), name: z.string() }),
+  role: staffRoleSchema,
+  via: z.enum(['api_token', 'session']),
+  tokenName: z.string().nullable(),
+  staff: z.object({ id: z.string(), email: z.string(), name: z.string() }).nullable(),
+});
+export type WhoAmI = z.infer<typeof whoAmISchema>;
+
+export const createdTokenSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: staffRoleSchema,
+  token: z.string(),
+  expiresAt: nullableTimestamp,
+});
+export type CreatedToken = z.infer<typeof createdTokenSchema>;

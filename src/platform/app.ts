@@ -1,0 +1,52 @@
+// Builds the platform's HTTP app without listening, so tests can drive it in-process.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { PlatformContext } from './context.ts';
+import { installErrorHandling } from './routes/error-handler.ts';
+import { installAuth } from './routes/admin/auth-hook.ts';
+import { userRoutes } from './routes/admin/users.ts';
+import { eventRoutes } from './routes/admin/events.ts';
+import { tokenRoutes } from './routes/admin/tokens.ts';
+import { redactUrl } from './redact.ts';
+
+export interface AppOptions {
+  /** Where request logs go as JSON lines; none for the embedded platform and tests. */
+  logStream?: NodeJS.WritableStream;
+}
+
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    genReqId: () => `req_${ctx.tokens.id()}`,
+    logger: options.logStream
+      ? {
+          stream: options.logStream,
+          redact: ['req.headers.authorization', 'req.headers.cookie'],
+          serializers: {
+            req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+          },
+        }
+      : false,
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', String(request.id));
+    reply.header('cache-control', 'no-store');
+  });
+  installErrorHandling(app);
+
+  app.get('/v1/health', async () => ({ ok: true, version: ctx.version }));
+
+  await app.register(
+    async (admin) => {
+      installAuth(admin, ctx);
+      userRoutes(admin, ctx);
+      eventRoutes(admin, ctx);
+      tokenRoutes(admin, ctx);
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

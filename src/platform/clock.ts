@@ -1,0 +1,33 @@
+// Time and randomness come in through these, so tests can fix them.
+import { createHash, randomBytes } from 'node:crypto';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface TokenGenerator {
+  /** A fresh secret of at least 128 bits, URL-safe. */
+  secret(): string;
+  /** A short random id suffix for rows; not a secret. */
+  id(): string;
+}
+
+export const cryptoTokens: TokenGenerator = {
+  secret: () => randomBytes(32).toString('base64url'),
+  id: () => randomBytes(10).toString('base64url').replace(/[-_]/g, 'x'),
+};
+
+/** Tokens are stored only as their SHA-256 digest. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function isoNow(clock: Clock): string {
+  return clock.now().toISOString();
+}
+
+export function minutesFrom(date: Date, minutes: number): Date {
+  return new Date(date.getTime() + minutes * 60_000);
+}

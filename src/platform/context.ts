@@ -1,0 +1,14 @@
+// What routes and services share: the database and the injected outside world.
+import type { Clock, TokenGenerator } from './clock.ts';
+import type { SecretBox } from './secret-box.ts';
+import type { Db } from './storage/database.ts';
+
+export interface PlatformContext {
+  db: Db;
+  clock: Clock;
+  tokens: TokenGenerator;
+  secrets: SecretBox;
+  /** Base of every link the platform puts in emails and pages. */
+  publicUrl: string;
+  version: string;
+}

@@ -1,0 +1,41 @@
+// One place that turns every failure into the API error envelope. Expected failures
+// keep their 4xx; only genuine faults become 500, and those are logged.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorEnvelope } from '../../contract/errors.ts';
+import { HttpError } from '../http-error.ts';
+
+const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'bad_request', message: 'The request body is not valid JSON.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'bad_request', message: 'The request body is empty; send a JSON object.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'The request body is too large.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'bad_request', message: 'Send the request body as application/json.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request', message: 'The Content-Length header does not match the body.' },
+};
+
+export function sendError(reply: FastifyReply, request: FastifyRequest, status: number, body: Omit<ErrorEnvelope['error'], 'requestId'>) {
+  const envelope: ErrorEnvelope = { error: { ...body, requestId: String(request.id) } };
+  return reply.status(status).type('application/json; charset=utf-8').send(envelope);
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError) {
+      reply.headers(error.headers);
+      return sendError(reply, request, error.status, { code: error.code, message: error.message, details: error.details });
+    }
+    const known = error.code ? FASTIFY_CLIENT_ERRORS[error.code] : undefined;
+    if (known) return sendError(reply, request, known.status, { code: known.code, message: known.message });
+    if (error instanceof SyntaxError || (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)) {
+      return sendError(reply, request, error.statusCode ?? 400, { code: 'bad_request', message: error.message });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendError(reply, request, 500, {
+      code: 'internal',
+      message: 'The platform failed to handle this request. Try again; if it keeps failing, report the request id.',
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, request, 404, { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` }),
+  );
+}

@@ -1,0 +1,16 @@
+// Validates request parts with the contract's zod schemas, turning failures into the
+// API's field errors instead of exceptions that would become 500s.
+import type { z } from 'zod';
+import { HttpError } from '../http-error.ts';
+
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where: 'query' | 'body' | 'params'): z.output<T> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const fields = result.error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.join('.') : (issue as { keys?: string[] }).keys?.join(', ') ?? where;
+    const message = issue.code === 'unrecognized_keys' ? `unknown field: ${issue.keys.join(', ')}` : issue.message;
+    return { field: `${where}.${path}`, message };
+  });
+  const summary = fields.map((f) => `${f.field}: ${f.message}`).join('; ');
+  throw new HttpError('validation_failed', `The request is not valid (${summary}).`, { fields });
+}

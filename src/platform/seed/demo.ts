@@ -1,0 +1,440 @@
+// The demo organisation "Northwind Events": three events (upcoming, live, ended) and about
+// forty people whose registrations show every status and stage an agent can meet, so a
+// newcomer can try every t1 command on the embedded platform straight away.
+import { Secret } from 'otpauth';
+import type { FormField } from '../../contract/schemas.ts';
+import type {
+  EventRole,
+  RegistrationStage,
+  RegistrationStatus,
+  RegistrationType,
+  StaffRole,
+} from '../../contract/vocabulary.ts';
+import { minutesFrom, type Clock, type TokenGenerator } from '../clock.ts';
+import { hashPassword } from '../passwords.ts';
+import type { SecretBox } from '../secret-box.ts';
+import { searchColumns } from '../services/user-search.ts';
+import type { Db } from '../storage/database.ts';
+import type { NewEvent, NewRegistration, NewUser } from '../storage/schema.ts';
+
+export const DEMO_ORG_ID = 'org_demo';
+
+/** Shared by every demo person and staff member that has a password. */
+export const DEMO_PASSWORD = 'northwind-demo-2026';
+
+export const DEMO_EVENT_SLUGS = {
+  upcoming: 'product-summit-2027',
+  live: 'customer-day-live',
+  ended: 'partner-kickoff-2026',
+} as const;
+
+/** Demo records worth naming in docs and tests. */
+export const DEMO_EXAMPLES = {
+  personWithOneRegistration: 'ngozi.okafor@litware.example',
+  personWithSeveralRegistrations: 'priya.sharma@contoso.example',
+  /** First name of two people (Priya Sharma, Priya Natarajan). */
+  searchName: 'Priya',
+  /** Last name of two people (Chidi Okafor, Ngozi Okafor). */
+  sharedLastName: 'Okafor',
+  lockedPerson: 'yuki.sato@proseware.example',
+  blockedPerson: 'ahmed.karimi@graphicdesigninstitute.example',
+  pendingVerificationPerson: 'priya.natarajan@fabrikam.example',
+  passwordNotSetPerson: 'benjamin.cohen@wideworldimporters.example',
+  twoFactorPerson: 'hiroshi.tanaka@contoso.example',
+  adminStaff: 'morgan.blake@northwind.example',
+  agentStaff: 'sam.okonkwo@northwind.example',
+  viewerStaff: 'alex.moreau@northwind.example',
+} as const;
+
+export interface SeedDeps {
+  clock: Clock;
+  tokens: TokenGenerator;
+  secrets: SecretBox;
+}
+
+type EventKey = keyof typeof DEMO_EVENT_SLUGS;
+
+const DAY = 24 * 60;
+
+const PROFILE_FIELDS: FormField[] = [
+  { name: 'first_name', label: 'First name', required: true },
+  { name: 'last_name', label: 'Last name', required: true },
+  { name: 'country', label: 'Country', required: true },
+  { name: 'job_title', label: 'Job title', required: false },
+  { name: 'company', label: 'Company', required: true },
+];
+
+const LIVE_FIELDS: FormField[] = [
+  { name: 'first_name', label: 'First name', required: true },
+  { name: 'last_name', label: 'Last name', required: true },
+  { name: 'company', label: 'Company', required: true },
+  { name: 'job_title', label: 'Job title', required: false },
+];
+
+const POLICY = {
+  password_min_length: 10,
+  password_max_length: 128,
+  verification_ttl_minutes: 2 * DAY,
+  magic_link_ttl_minutes: 15,
+  set_password_ttl_minutes: 3 * DAY,
+};
+
+type EventColumns = Omit<NewEvent, 'id' | 'org_id' | 'slug' | 'starts_at' | 'ends_at' | 'created_at'>;
+
+/** Times are minutes relative to now. */
+interface EventSpec extends EventColumns {
+  startsIn: number;
+  lasts: number;
+  createdAgo: number;
+}
+
+const EVENTS: Record<EventKey, EventSpec> = {
+  upcoming: {
+    title: 'Northwind Product Summit 2027',
+    startsIn: 21 * DAY,
+    lasts: DAY,
+    createdAgo: 40 * DAY,
+    timezone: 'America/New_York',
+    login_method: 'password',
+    verify_email: 1,
+    registration_open: 1,
+    form_fields: JSON.stringify(PROFILE_FIELDS),
+    approved_domains: JSON.stringify([]),
+    refuse_public_domains: 1,
+    ...POLICY,
+  },
+  live: {
+    title: 'Northwind Customer Day',
+    startsIn: -120,
+    lasts: 120 + 2 * DAY,
+    createdAgo: 50 * DAY,
+    timezone: 'Europe/London',
+    login_method: 'magic_link',
+    verify_email: 0,
+    registration_open: 1,
+    form_fields: JSON.stringify(LIVE_FIELDS),
+    approved_domains: JSON.stringify([]),
+    refuse_public_domains: 1,
+    ...POLICY,
+    magic_link_ttl_minutes: 30,
+  },
+  ended: {
+    title: 'Northwind Partner Kickoff 2026',
+    startsIn: -61 * DAY,
+    lasts: DAY,
+    createdAgo: 120 * DAY,
+    timezone: 'Asia/Singapore',
+    login_method: 'password',
+    verify_email: 1,
+    registration_open: 0,
+    form_fields: JSON.stringify(PROFILE_FIELDS),
+    approved_domains: JSON.stringify(['northwind.example', 'contoso.example']),
+    refuse_public_domains: 1,
+    ...POLICY,
+  },
+};
+
+type Reg = readonly [EventKey, EventRole, RegistrationType, RegistrationStatus, RegistrationStage];
+
+interface Person {
+  first: string;
+  last: string;
+  email: string;
+  country: string;
+  jobTitle: string;
+  company: string;
+  regs: readonly Reg[];
+  twoFactor?: boolean;
+  locked?: boolean;
+  blocked?: boolean;
+}
+
+// Stages on a password event that mean the person typed a password (the form asks for
+// one before verification) or has signed in since.
+const PASSWORD_STAGES: ReadonlySet<RegistrationStage> = new Set([
+  'pending_verification',
+  'verified',
+  'joined',
+  'chat_restricted',
+  'cancelled_by_person',
+]);
+
+// Stages reached only after the person followed a link sent to their address.
+const EMAIL_PROVEN_STAGES: ReadonlySet<RegistrationStage> = new Set([
+  'verified',
+  'joined',
+  'chat_restricted',
+  'cancelled_by_person',
+]);
+
+// Everyone registered on the ended event has an address on its approved domains.
+const PEOPLE: readonly Person[] = [
+  { first: 'Priya', last: 'Sharma', email: 'priya.sharma@contoso.example', country: 'India', jobTitle: 'Senior Product Manager', company: 'Contoso', twoFactor: true, regs: [
+    ['ended', 'attendee', 'registration', 'attended', 'joined'],
+    ['upcoming', 'speaker', 'invite', 'registered', 'verified'],
+    ['live', 'attendee', 'registration', 'attended', 'joined'],
+  ] },
+  { first: 'Priya', last: 'Natarajan', email: 'priya.natarajan@fabrikam.example', country: 'Singapore', jobTitle: 'Data Engineer', company: 'Fabrikam', regs: [
+    ['upcoming', 'attendee', 'registration', 'registered', 'pending_verification'],
+  ] },
+  { first: 'Chidi', last: 'Okafor', email: 'chidi.okafor@woodgrovebank.example', country: 'Nigeria', jobTitle: 'Head of Digital Channels', company: 'Woodgrove Bank', regs: [
+    ['upcoming', 'speaker', 'invite', 'registered', 'verified'],
+    ['live', 'speaker', 'invite', 'attended', 'joined'],
+  ] },
+  { first: 'Ngozi', last: 'Okafor', email: 'ngozi.okafor@litware.example', country: 'United Kingdom', jobTitle: 'Solutions Architect', company: 'Litware', regs: [
+    ['live', 'attendee', 'registration', 'registered', 'login_link_sent'],
+  ] },
+  { first: 'Lukas', last: 'Becker', email: 'lukas.becker@fabrikam.example', country: 'Germany', jobTitle: 'IT Administrator', company: 'Fabrikam', regs: [
+    ['upcoming', 'attendee', 'bulk', 'registered', 'password_not_set'],
+    ['live', 'attendee', 'bulk', 'registered', 'login_link_sent'],
+  ] },
+  { first: 'Sofía', last: 'García', email: 'sofia.garcia@adventure-works.example', country: 'Spain', jobTitle: 'Marketing Director', company: 'Adventure Works', regs: [
+    ['upcoming', 'moderator', 'invite', 'invited', 'invite_sent'],
+  ] },
+  { first: 'Hiroshi', last: 'Tanaka', email: 'hiroshi.tanaka@contoso.example', country: 'Japan', jobTitle: 'Engineering Manager', company: 'Contoso', twoFactor: true, regs: [
+    ['ended', 'attendee', 'registration', 'attended', 'joined'],
+    ['upcoming', 'attendee', 'registration', 'registered', 'verified'],
+    ['live', 'attendee', 'registration', 'registered', 'verified'],
+  ] },
+  { first: 'Amara', last: 'Nwosu', email: 'amara.nwosu@northwind.example', country: 'Ireland', jobTitle: 'Event Programme Lead', company: 'Northwind Events', regs: [
+    ['ended', 'organizer', 'invite', 'attended', 'joined'],
+    ['upcoming', 'organizer', 'invite', 'registered', 'verified'],
+  ] },
+  { first: 'Elena', last: 'Petrova', email: 'elena.petrova@contoso.example', country: 'Bulgaria', jobTitle: 'Partner Success Manager', company: 'Contoso', regs: [
+    ['ended', 'speaker', 'invite', 'attended', 'joined'],
+    ['upcoming', 'attendee', 'registration', 'registered', 'verified'],
+  ] },
+  { first: 'Tomás', last: 'Silva', email: 'tomas.silva@contoso.example', country: 'Portugal', jobTitle: 'Account Executive', company: 'Contoso', regs: [
+    ['ended', 'attendee', 'registration', 'registered', 'verified'],
+    ['upcoming', 'attendee', 'registration', 'registered', 'verified'],
+  ] },
+  { first: 'Fatima', last: 'Al-Sayed', email: 'fatima.alsayed@northwind.example', country: 'United Arab Emirates', jobTitle: 'Community Manager', company: 'Northwind Events', regs: [
+    ['ended', 'moderator', 'invite', 'attended', 'joined'],
+    ['live', 'speaker', 'invite', 'registered', 'verified'],
+  ] },
+  { first: 'Oliver', last: 'Bennett', email: 'oliver.bennett@contoso.example', country: 'United Kingdom', jobTitle: 'Channel Sales Lead', company: 'Contoso', regs: [
+    ['ended', 'attendee', 'registration', 'unregistered', 'cancelled_by_person'],
+  ] },
+  { first: 'Grace', last: 'Kim', email: 'grace.kim@contoso.example', country: 'South Korea', jobTitle: 'Customer Success Manager', company: 'Contoso', regs: [
+    ['ended', 'attendee', 'webhook', 'unregistered', 'removed_by_organizer'],
+  ] },
+  { first: 'Jonas', last: 'Lindqvist', email: 'jonas.lindqvist@northwind.example', country: 'Sweden', jobTitle: 'Partner Manager', company: 'Northwind Events', regs: [
+    ['ended', 'attendee', 'invite', 'invited', 'invite_sent'],
+  ] },
+  { first: 'Mei', last: 'Chen', email: 'mei.chen@contoso.example', country: 'Taiwan', jobTitle: 'Business Analyst', company: 'Contoso', regs: [
+    ['ended', 'attendee', 'registration', 'blocked_from_chat', 'chat_restricted'],
+  ] },
+  { first: 'Aisha', last: 'Mohammed', email: 'aisha.mohammed@northwind.example', country: 'Kenya', jobTitle: 'Sales Operations Analyst', company: 'Northwind Events', regs: [
+    ['ended', 'attendee', 'bulk', 'attended', 'joined'],
+  ] },
+  { first: 'Rahul', last: 'Mehta', email: 'rahul.mehta@tailspintoys.example', country: 'India', jobTitle: 'VP of Engineering', company: 'Tailspin Toys', regs: [
+    ['upcoming', 'speaker', 'invite', 'invited', 'password_not_set'],
+    ['live', 'attendee', 'invite', 'invited', 'invite_sent'],
+  ] },
+  { first: 'Benjamin', last: 'Cohen', email: 'benjamin.cohen@wideworldimporters.example', country: 'Israel', jobTitle: 'Procurement Manager', company: 'Wide World Importers', regs: [
+    ['upcoming', 'attendee', 'webhook', 'registered', 'password_not_set'],
+  ] },
+  { first: 'Kwame', last: 'Mensah', email: 'kwame.mensah@fourthcoffee.example', country: 'Ghana', jobTitle: 'Operations Director', company: 'Fourth Coffee', regs: [
+    ['upcoming', 'attendee', 'registration', 'registered', 'pending_verification'],
+    ['live', 'attendee', 'registration', 'registered', 'login_link_sent'],
+  ] },
+  { first: 'Isabella', last: 'Rossi', email: 'isabella.rossi@lucernepublishing.example', country: 'Italy', jobTitle: 'Managing Editor', company: 'Lucerne Publishing', regs: [
+    ['upcoming', 'attendee', 'registration', 'unregistered', 'cancelled_by_person'],
+  ] },
+  { first: 'Dmitri', last: 'Volkov', email: 'dmitri.volkov@treyresearch.example', country: 'Estonia', jobTitle: 'Research Scientist', company: 'Trey Research', regs: [
+    ['upcoming', 'attendee', 'registration', 'unregistered', 'removed_by_organizer'],
+  ] },
+  { first: 'Yuki', last: 'Sato', email: 'yuki.sato@proseware.example', country: 'Japan', jobTitle: 'QA Lead', company: 'Proseware', locked: true, regs: [
+    ['upcoming', 'attendee', 'registration', 'registered', 'verified'],
+  ] },
+  { first: 'Camille', last: 'Dubois', email: 'camille.dubois@alpineskihouse.example', country: 'France', jobTitle: 'HR Business Partner', company: 'Alpine Ski House', regs: [
+    ['upcoming', 'attendee', 'bulk', 'registered', 'verified'],
+  ] },
+  { first: 'Noah', last: 'Williams', email: 'noah.williams@relecloud.example', country: 'United States', jobTitle: 'Cloud Architect', company: 'Relecloud', regs: [
+    ['upcoming', 'attendee', 'webhook', 'registered', 'verified'],
+  ] },
+  { first: 'Ana', last: 'Souza', email: 'ana.souza@cohowinery.example', country: 'Brazil', jobTitle: 'Digital Marketing Specialist', company: 'Coho Winery', regs: [
+    ['upcoming', 'attendee', 'registration', 'registered', 'verified'],
+  ] },
+  { first: 'Omar', last: 'Haddad', email: 'omar.haddad@blueyonderairlines.example', country: 'Jordan', jobTitle: 'IT Security Analyst', company: 'Blue Yonder Airlines', regs: [
+    ['upcoming', 'attendee', 'registration', 'registered', 'pending_verification'],
+  ] },
+  { first: 'Zanele', last: 'Dlamini', email: 'zanele.dlamini@northwind.example', country: 'South Africa', jobTitle: 'Head of Events', company: 'Northwind Events', twoFactor: true, regs: [
+    ['upcoming', 'organizer', 'invite', 'registered', 'verified'],
+    ['live', 'organizer', 'invite', 'attended', 'joined'],
+  ] },
+  { first: 'Sarah', last: "O'Connor", email: 'sarah.oconnor@humongousinsurance.example', country: 'Ireland', jobTitle: 'Claims Manager', company: 'Humongous Insurance', regs: [
+    ['live', 'attendee', 'registration', 'attended', 'joined'],
+  ] },
+  { first: 'Liam', last: 'Nguyen', email: 'liam.nguyen@relecloud.example', country: 'Australia', jobTitle: 'Developer Advocate', company: 'Relecloud', regs: [
+    ['live', 'attendee', 'webhook', 'attended', 'joined'],
+  ] },
+  { first: 'Mariana', last: 'López', email: 'mariana.lopez@margiestravel.example', country: 'Mexico', jobTitle: 'Customer Experience Lead', company: "Margie's Travel", regs: [
+    ['live', 'moderator', 'invite', 'attended', 'joined'],
+  ] },
+  { first: 'Ahmed', last: 'Karimi', email: 'ahmed.karimi@graphicdesigninstitute.example', country: 'Canada', jobTitle: 'Instructor', company: 'Graphic Design Institute', blocked: true, regs: [
+    ['live', 'attendee', 'registration', 'blocked', 'blocked_by_organizer'],
+  ] },
+  { first: 'Emily', last: 'Clarke', email: 'emily.clarke@adventure-works.example', country: 'Canada', jobTitle: 'Store Manager', company: 'Adventure Works', regs: [
+    ['live', 'attendee', 'registration', 'blocked_from_chat', 'chat_restricted'],
+  ] },
+  { first: 'Hannah', last: 'Schmidt', email: 'hannah.schmidt@fabrikam.example', country: 'Austria', jobTitle: 'Project Coordinator', company: 'Fabrikam', regs: [
+    ['live', 'attendee', 'registration', 'registered', 'verified'],
+  ] },
+  { first: 'Jamal', last: 'Robinson', email: 'jamal.robinson@woodgrovebank.example', country: 'United States', jobTitle: 'Financial Analyst', company: 'Woodgrove Bank', regs: [
+    ['live', 'attendee', 'registration', 'unregistered', 'cancelled_by_person'],
+  ] },
+  { first: 'Valentina', last: 'Moretti', email: 'valentina.moretti@northwind.example', country: 'Italy', jobTitle: 'Event Producer', company: 'Northwind Events', regs: [
+    ['live', 'organizer', 'invite', 'attended', 'joined'],
+  ] },
+  { first: 'Arjun', last: 'Patel', email: 'arjun.patel@litware.example', country: 'India', jobTitle: 'Support Engineer', company: 'Litware', regs: [
+    ['live', 'attendee', 'bulk', 'registered', 'verified'],
+  ] },
+  { first: 'Diego', last: 'Fernández', email: 'diego.fernandez@tailspintoys.example', country: 'Argentina', jobTitle: 'Product Designer', company: 'Tailspin Toys', regs: [
+    ['live', 'attendee', 'webhook', 'registered', 'login_link_sent'],
+  ] },
+  { first: 'Sven', last: 'Johansson', email: 'sven.johansson@proseware.example', country: 'Norway', jobTitle: 'Sales Engineer', company: 'Proseware', regs: [
+    ['live', 'attendee', 'registration', 'unregistered', 'removed_by_organizer'],
+  ] },
+  { first: 'Leila', last: 'Rahimi', email: 'leila.rahimi@treyresearch.example', country: 'Germany', jobTitle: 'Lab Manager', company: 'Trey Research', regs: [
+    ['live', 'speaker', 'invite', 'invited', 'invite_sent'],
+  ] },
+  { first: 'Kenji', last: 'Watanabe', email: 'kenji.watanabe@proseware.example', country: 'Japan', jobTitle: 'Chief Technology Officer', company: 'Proseware', regs: [
+    ['upcoming', 'speaker', 'webhook', 'registered', 'verified'],
+  ] },
+];
+
+const STAFF: readonly { name: string; email: string; role: StaffRole }[] = [
+  { name: 'Morgan Blake', email: DEMO_EXAMPLES.adminStaff, role: 'admin' },
+  { name: 'Sam Okonkwo', email: DEMO_EXAMPLES.agentStaff, role: 'agent' },
+  { name: 'Alex Moreau', email: DEMO_EXAMPLES.viewerStaff, role: 'viewer' },
+];
+
+async function demoExists(db: Db): Promise<boolean> {
+  const row = await db.selectFrom('organisations').select('id').where('id', '=', DEMO_ORG_ID).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Creates the demo organisation unless it exists; safe to call on every start. */
+export async function seedDemo(db: Db, deps: SeedDeps): Promise<{ created: boolean; orgId: string }> {
+  if (await demoExists(db)) return { created: false, orgId: DEMO_ORG_ID };
+  // Hashed once for every account: argon2id is slow on purpose.
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const rows = demoRows(deps, passwordHash);
+  try {
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('organisations').values(rows.organisation).execute();
+      await trx.insertInto('events').values(rows.events).execute();
+      await trx.insertInto('users').values(rows.users).execute();
+      await trx.insertInto('registrations').values(rows.registrations).execute();
+      await trx.insertInto('staff').values(rows.staff).execute();
+    });
+  } catch (error) {
+    // A seeder racing this one committed the organisation first, so its demo stands.
+    if (await demoExists(db)) return { created: false, orgId: DEMO_ORG_ID };
+    throw error;
+  }
+  return { created: true, orgId: DEMO_ORG_ID };
+}
+
+function demoRows(deps: SeedDeps, passwordHash: string) {
+  const now = deps.clock.now();
+  const iso = (date: Date) => date.toISOString();
+  const orgCreated = minutesFrom(now, -180 * DAY);
+
+  const events = new Map<EventKey, { row: NewEvent; starts: Date; created: Date }>();
+  for (const [key, spec] of Object.entries(EVENTS) as [EventKey, EventSpec][]) {
+    const { startsIn, lasts, createdAgo, ...columns } = spec;
+    const starts = minutesFrom(now, startsIn);
+    const created = minutesFrom(now, -createdAgo);
+    const row: NewEvent = {
+      ...columns,
+      id: `evt_${deps.tokens.id()}`,
+      org_id: DEMO_ORG_ID,
+      slug: DEMO_EVENT_SLUGS[key],
+      starts_at: iso(starts),
+      ends_at: iso(minutesFrom(starts, lasts)),
+      created_at: iso(created),
+    };
+    events.set(key, { row, starts, created });
+  }
+  const eventOf = (key: EventKey) => events.get(key)!;
+
+  const users: NewUser[] = [];
+  const registrations: NewRegistration[] = [];
+  PEOPLE.forEach((person, index) => {
+    const userId = `usr_${deps.tokens.id()}`;
+    // Spread sign-ups out: ten days after the event was announced, twelve hours apart.
+    const regs = person.regs.map(([key, role, type, status, stage]) => {
+      const event = eventOf(key);
+      const created = minutesFrom(event.created, 10 * DAY + index * 12 * 60);
+      const attended = stage === 'joined' ? minutesFrom(event.starts, 5 + ((index * 7) % 90)) : null;
+      return { event, role, type, status, stage, created, attended };
+    });
+    const joinedAt = new Date(Math.min(...regs.map((r) => r.created.getTime())));
+    const proven = regs.filter((r) => EMAIL_PROVEN_STAGES.has(r.stage)).map((r) => r.created.getTime());
+    const hasPassword = regs.some((r) => r.event.row.login_method === 'password' && PASSWORD_STAGES.has(r.stage));
+
+    users.push({
+      id: userId,
+      org_id: DEMO_ORG_ID,
+      email: person.email,
+      first_name: person.first,
+      last_name: person.last,
+      ...searchColumns(person.first, person.last),
+      country: person.country,
+      job_title: person.jobTitle,
+      company: person.company,
+      password_hash: hasPassword ? passwordHash : null,
+      email_verified_at: proven.length > 0 ? iso(minutesFrom(new Date(Math.min(...proven)), 7)) : null,
+      mfa_secret_enc: person.twoFactor ? deps.secrets.seal(new Secret({ size: 20 }).base32) : null,
+      mfa_confirmed_at: person.twoFactor ? iso(minutesFrom(joinedAt, DAY)) : null,
+      mfa_last_step: null,
+      failed_logins: person.locked ? 10 : 0,
+      locked_until: person.locked ? iso(minutesFrom(now, 20)) : null,
+      blocked: person.blocked ? 1 : 0,
+      created_at: iso(joinedAt),
+      updated_at: iso(person.locked ? now : joinedAt),
+    });
+    for (const reg of regs) {
+      registrations.push({
+        id: `reg_${deps.tokens.id()}`,
+        user_id: userId,
+        event_id: reg.event.row.id,
+        role: reg.role,
+        type: reg.type,
+        status: reg.status,
+        stage: reg.stage,
+        attended_at: reg.attended ? iso(reg.attended) : null,
+        created_at: iso(reg.created),
+        updated_at: iso(reg.attended ?? reg.created),
+      });
+    }
+  });
+
+  return {
+    organisation: {
+      id: DEMO_ORG_ID,
+      name: 'Northwind Events',
+      mfa_policy: 'staff',
+      ticket_required: 0,
+      created_at: iso(orgCreated),
+    },
+    events: [...events.values()].map((event) => event.row),
+    users,
+    registrations,
+    staff: STAFF.map((member) => ({
+      id: `stf_${deps.tokens.id()}`,
+      org_id: DEMO_ORG_ID,
+      email: member.email,
+      name: member.name,
+      role: member.role,
+      password_hash: passwordHash,
+      mfa_secret_enc: null,
+      mfa_confirmed_at: null,
+      mfa_last_step: null,
+      locked_until: null,
+      created_at: iso(orgCreated),
+    })),
+  };
+}

@@ -1,0 +1,124 @@
+// Table shapes as Kysely sees them. Times are ISO-8601 UTC strings, flags are 0/1
+// integers, ids are prefixed random strings: the same on SQLite and PostgreSQL.
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface OrganisationsTable {
+  id: string;
+  name: string;
+  mfa_policy: string;
+  ticket_required: number;
+  created_at: string;
+}
+
+export interface EventsTable {
+  id: string;
+  org_id: string;
+  slug: string;
+  title: string;
+  starts_at: string;
+  ends_at: string;
+  timezone: string;
+  registration_open: number;
+  login_method: string;
+  verify_email: number;
+  form_fields: string;
+  approved_domains: string;
+  refuse_public_domains: number;
+  password_min_length: number;
+  password_max_length: number;
+  verification_ttl_minutes: number;
+  magic_link_ttl_minutes: number;
+  set_password_ttl_minutes: number;
+  created_at: string;
+}
+
+export interface UsersTable {
+  id: string;
+  org_id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  first_name_lc: string;
+  last_name_lc: string;
+  full_name_lc: string;
+  country: string | null;
+  job_title: string | null;
+  company: string | null;
+  password_hash: string | null;
+  email_verified_at: string | null;
+  mfa_secret_enc: string | null;
+  mfa_confirmed_at: string | null;
+  mfa_last_step: number | null;
+  failed_logins: Generated<number>;
+  locked_until: string | null;
+  blocked: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RegistrationsTable {
+  id: string;
+  user_id: string;
+  event_id: string;
+  role: string;
+  type: string;
+  status: string;
+  stage: string;
+  attended_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface StaffTable {
+  id: string;
+  org_id: string;
+  email: string;
+  name: string;
+  role: string;
+  password_hash: string | null;
+  mfa_secret_enc: string | null;
+  mfa_confirmed_at: string | null;
+  mfa_last_step: number | null;
+  failed_logins: Generated<number>;
+  locked_until: string | null;
+  created_at: string;
+}
+
+export interface TokensTable {
+  id: string;
+  kind: string;
+  hash: string;
+  org_id: string;
+  user_id: string | null;
+  staff_id: string | null;
+  event_id: string | null;
+  role: string | null;
+  name: string | null;
+  expires_at: string | null;
+  used_at: string | null;
+  revoked_at: string | null;
+  created_by: string | null;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface Database {
+  organisations: OrganisationsTable;
+  events: EventsTable;
+  users: UsersTable;
+  registrations: RegistrationsTable;
+  staff: StaffTable;
+  tokens: TokensTable;
+}
+
+export type OrganisationRow = Selectable<OrganisationsTable>;
+export type EventRow = Selectable<EventsTable>;
+export type NewEvent = Insertable<EventsTable>;
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type RegistrationRow = Selectable<RegistrationsTable>;
+export type NewRegistration = Insertable<RegistrationsTable>;
+export type StaffRow = Selectable<StaffTable>;
+export type TokenRow = Selectable<TokensTable>;
+export type NewToken = Insertable<TokensTable>;
