@@ -4,18 +4,18 @@
 import { Command as Commander, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EVENT_ROLES, REGISTRATION_STATUSES, STAFF_ROLES } from '../contract/vocabulary.ts';
 import type { Command } from '../commands/command.ts';
-import { createDeps, type Deps, type DepsOverrides, type GlobalFlags } from './deps.ts';
+import type { Deps, DepsOverrides, GlobalFlags } from './deps.ts';
 import { EXIT } from './exit-codes.ts';
 import type { IO } from './io.ts';
 import { VERSION } from '../version.ts';
 
 type Loader = () => Promise<Command<any, any>>;
 
-function positiveInt(max: number) {
+function wholeNumber(min: number, max: number) {
   return (value: string): number => {
     if (!/^\d+$/.test(value)) throw new InvalidArgumentError('Expected a whole number.');
     const n = Number(value);
-    if (n < 1 || n > max) throw new InvalidArgumentError(`Expected a number from 1 to ${max}.`);
+    if (n < min || n > max) throw new InvalidArgumentError(`Expected a number from ${min} to ${max}.`);
     return n;
   };
 }
@@ -48,6 +48,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
         profile: all.profile as string | undefined,
         apiUrl: all.apiUrl as string | undefined,
       };
+      const { createDeps } = await import('./deps.ts');
       const deps = createDeps(io, env, flags, overrides);
       state.deps = deps;
       try {
@@ -91,7 +92,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     .option('--event <event>', 'only people registered for this event (slug or id)')
     .addOption(new Option('--status <status>', 'only registrations with this status').choices(REGISTRATION_STATUSES))
     .addOption(new Option('--role <role>', 'only registrations with this role').choices(EVENT_ROLES))
-    .option('--limit <n>', 'show at most n people (1-200)', positiveInt(200), 25)
+    .option('--limit <n>', 'show at most n people (1-200)', wholeNumber(1, 200), 25)
     .option('--all', 'show every match, page after page')
     .addHelpText('after', examples('t1 users find jane', 't1 users find @contoso.example --status invited', 't1 users find "ana g" --event customer-day-live --all --json'))
     .action(
@@ -182,7 +183,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     .description('serve the platform until Ctrl-C (without --db: the embedded database)')
     .option('--db <file>', 'SQLite file or postgres:// URL')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <n>', 'port to listen on', positiveInt(65535), 4747)
+    .option('--port <n>', 'port to listen on (0: any free port)', wholeNumber(0, 65535), 4747)
     .option('--public-url <url>', 'base URL used in links the platform sends')
     .option('--demo', 'seed the demo organisation if the database does not have it')
     .option('--quiet', 'no request log on stderr')

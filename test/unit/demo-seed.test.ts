@@ -25,8 +25,8 @@ const TABLES = ['organisations', 'events', 'users', 'registrations', 'staff'] as
 let dir: string;
 let db: Db;
 
-async function rowCounts(handle: Db): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
+async function rowCounts(handle: Db): Promise<Record<(typeof TABLES)[number], number>> {
+  const counts = { organisations: 0, events: 0, users: 0, registrations: 0, staff: 0 };
   for (const table of TABLES) {
     const row = await handle
       .selectFrom(table)
