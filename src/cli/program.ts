@@ -76,7 +76,6 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     })
-    .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
       examples('t1 users find jane', 't1 status jane.doe@contoso.example --event product-summit-2027', 't1 events list --json') +
@@ -217,7 +216,15 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
       ),
     );
 
+  showUsageAfterErrors(program);
   return program;
+}
+
+// A malformed flag or argument is answered with the command's usage line, not its whole help.
+function showUsageAfterErrors(command: Commander, parents: string[] = []): void {
+  const path = [...parents, command.name()];
+  command.showHelpAfterError(`Usage: ${path.join(' ')} ${command.usage()}\nRun "${path.join(' ')} --help" for details.`);
+  for (const sub of command.commands) showUsageAfterErrors(sub, path);
 }
 
 export async function runCli(argv: string[], io: IO, env: NodeJS.ProcessEnv, overrides: DepsOverrides = {}): Promise<number> {

@@ -214,3 +214,184 @@ export const createdTokenSchema = z.object({
   expiresAt: nullableTimestamp,
 });
 export type CreatedToken = z.infer<typeof createdTokenSchema>;
+
+// ---- Support actions ----------------------------------------------------------------
+
+/** Every support action carries why it was done; an organisation may require a ticket. */
+export const actionContextSchema = {
+  reason: z.string().trim().min(1, 'reason must not be empty').max(500, 'reason is too long').optional(),
+  ticket: z.string().trim().min(1, 'ticket must not be empty').max(100, 'ticket is too long').optional(),
+};
+
+export const resendVerificationBodySchema = z.strictObject({
+  event: referenceSchema,
+  force: z.boolean().optional(),
+  ...actionContextSchema,
+});
+export type ResendVerificationBody = z.input<typeof resendVerificationBodySchema>;
+
+export const emailTemplateSchema = z.enum([
+  'verify_account',
+  'registration_complete',
+  'login_link',
+  'set_password',
+  'invitation_password',
+  'invitation_login_link',
+  'password_reset',
+  'mfa_enrollment',
+  'mfa_removed',
+]);
+
+export const sentEmailSchema = z.object({
+  emailId: z.string(),
+  template: emailTemplateSchema,
+  recipient: z.string(),
+  /** queued: will go out by SMTP; captured: the platform has no SMTP and keeps it. */
+  delivery: z.enum(['queued', 'captured']),
+});
+export type SentEmail = z.infer<typeof sentEmailSchema>;
+
+export const MAX_LINK_TTL_MINUTES = 7 * 24 * 60;
+
+export const createMagicLinkBodySchema = z.strictObject({
+  event: referenceSchema,
+  ttlMinutes: z.number().int().min(1, 'ttlMinutes must be at least 1').max(MAX_LINK_TTL_MINUTES, 'a login link lives at most 7 days').optional(),
+  send: z.boolean().optional(),
+  ...actionContextSchema,
+});
+export type CreateMagicLinkBody = z.input<typeof createMagicLinkBodySchema>;
+
+/** A link an action created: the URL only when it was not emailed. */
+export const issuedLinkSchema = z.object({
+  url: z.string().nullable(),
+  expiresAt: z.string(),
+  email: sentEmailSchema.nullable(),
+});
+export type IssuedLinkView = z.infer<typeof issuedLinkSchema>;
+
+export const setPasswordLinkBodySchema = z.strictObject({
+  event: referenceSchema,
+  ...actionContextSchema,
+});
+export type SetPasswordLinkBody = z.input<typeof setPasswordLinkBodySchema>;
+
+export const passwordResetBodySchema = z.strictObject({
+  event: referenceSchema.optional(),
+  send: z.boolean().optional(),
+  ...actionContextSchema,
+});
+export type PasswordResetBody = z.input<typeof passwordResetBodySchema>;
+
+export const mfaStatusSchema = z.object({
+  email: z.string(),
+  enrolled: z.boolean(),
+  enrolledAt: nullableTimestamp,
+  recoveryCodesLeft: z.number().int(),
+  requiredByOrganisation: z.boolean(),
+  pendingEnrollment: z.object({ createdAt: timestamp, expiresAt: timestamp }).nullable(),
+});
+export type MfaStatus = z.infer<typeof mfaStatusSchema>;
+
+export const mfaEnrollmentBodySchema = z.strictObject({
+  send: z.boolean().optional(),
+  ...actionContextSchema,
+});
+export type MfaEnrollmentBody = z.input<typeof mfaEnrollmentBodySchema>;
+
+export const mfaResetBodySchema = z.strictObject({
+  /** How identity was verified: a named method, or the answers to the org's checklist. */
+  verifiedBy: z.string().trim().min(1).max(200).optional(),
+  checklist: z.array(z.strictObject({ question: z.string().max(300), confirmed: z.boolean() })).max(20).optional(),
+  ...actionContextSchema,
+});
+export type MfaResetBody = z.input<typeof mfaResetBodySchema>;
+
+export const identityChecklistSchema = z.object({ questions: z.array(z.string()) });
+export type IdentityChecklist = z.infer<typeof identityChecklistSchema>;
+
+export const mfaResetResultSchema = z.object({
+  email: z.string(),
+  removed: z.boolean(),
+  notification: sentEmailSchema,
+});
+export type MfaResetResult = z.infer<typeof mfaResetResultSchema>;
+
+export const emailLogEntrySchema = z.object({
+  id: z.string(),
+  createdAt: timestamp,
+  template: emailTemplateSchema,
+  subject: z.string(),
+  recipient: z.string(),
+  eventSlug: z.string().nullable(),
+  status: z.enum(['queued', 'sent', 'failed', 'captured']),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  sentAt: nullableTimestamp,
+});
+export type EmailLogEntry = z.infer<typeof emailLogEntrySchema>;
+
+export const emailLogQuerySchema = z.strictObject({
+  event: referenceSchema.optional(),
+  limit: limitSchema,
+  cursor: cursorSchema.optional(),
+});
+
+export const auditQuerySchema = z.strictObject({
+  user: referenceSchema.optional(),
+  agent: z.string().trim().max(254).optional(),
+  since: z.iso.datetime({ message: 'since must be an ISO 8601 time' }).optional(),
+  limit: limitSchema,
+  cursor: cursorSchema.optional(),
+});
+export type AuditQuery = z.input<typeof auditQuerySchema>;
+
+export const auditEntrySchema = z.object({
+  id: z.string(),
+  at: timestamp,
+  actor: z.string(),
+  actorRole: z.string().nullable(),
+  action: z.string(),
+  target: z.string().nullable(),
+  eventSlug: z.string().nullable(),
+  reason: z.string().nullable(),
+  ticket: z.string().nullable(),
+  result: z.enum(['ok', 'refused', 'failed']),
+  detail: z.record(z.string(), z.unknown()).nullable(),
+  requestId: z.string().nullable(),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+
+export const unlockResultSchema = z.object({ email: z.string(), wasLocked: z.boolean() });
+export type UnlockResult = z.infer<typeof unlockResultSchema>;
+
+// ---- Staff sign-in ------------------------------------------------------------------
+
+export const staffLoginBodySchema = z.strictObject({
+  email: z.string().trim().toLowerCase().max(254),
+  password: z.string().max(1024),
+});
+
+export const staffMfaBodySchema = z.strictObject({
+  challenge: z.string().max(200),
+  code: z.string().trim().max(64),
+});
+
+export const staffLoginResultSchema = z.discriminatedUnion('next', [
+  z.object({
+    next: z.literal('done'),
+    token: z.string(),
+    expiresAt: timestamp,
+    staff: z.object({ id: z.string(), email: z.string(), name: z.string(), role: staffRoleSchema }),
+    /** Shown once, right after a first enrollment. */
+    recoveryCodes: z.array(z.string()).nullable(),
+  }),
+  z.object({ next: z.literal('mfa_code'), challenge: z.string(), expiresAt: timestamp }),
+  z.object({
+    next: z.literal('mfa_enroll'),
+    challenge: z.string(),
+    expiresAt: timestamp,
+    otpauthUri: z.string(),
+    setupKey: z.string(),
+  }),
+]);
+export type StaffLoginResult = z.infer<typeof staffLoginResultSchema>;

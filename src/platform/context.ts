@@ -11,4 +11,10 @@ export interface PlatformContext {
   /** Base of every link the platform puts in emails and pages. */
   publicUrl: string;
   version: string;
+  mail: {
+    /** False without SMTP: emails are kept as "captured" instead of sent. */
+    deliveryEnabled: boolean;
+    /** Asks the delivery worker to look for new mail now rather than at its next poll. */
+    wake(): void;
+  };
 }

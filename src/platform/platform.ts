@@ -1,18 +1,26 @@
-// Opens a platform: database (migrated), secret key, context, and the HTTP app.
-// Both `t1 platform start` and the embedded platform of the CLI come through here.
+// Opens a platform: database (migrated), secret key, mail delivery, context, and the
+// HTTP app. Both `t1 platform start` and the embedded platform of the CLI come here.
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { cryptoTokens, systemClock, type Clock, type TokenGenerator } from './clock.ts';
 import type { PlatformContext } from './context.ts';
+import { createMailDelivery, createSmtpTransport, type MailDelivery } from './mail/delivery.ts';
 import { loadSecretKey, secretBox } from './secret-box.ts';
 import { isPostgresUrl, openDatabase } from './storage/database.ts';
 import { VERSION } from '../version.ts';
+
+export const DEFAULT_MAIL_FROM = '"Event support" <no-reply@events.example>';
 
 export interface OpenPlatformOptions {
   /** SQLite file or postgres:// URL. */
   database: string;
   publicUrl: string;
   env: NodeJS.ProcessEnv;
+  /** smtp:// or smtps:// URL; without it emails are kept as "captured". */
+  smtpUrl?: string;
+  mailFrom?: string;
+  /** How often the delivery worker looks for queued mail. */
+  mailPollMs?: number;
   logStream?: NodeJS.WritableStream;
   clock?: Clock;
   tokens?: TokenGenerator;
@@ -21,6 +29,7 @@ export interface OpenPlatformOptions {
 export interface Platform {
   ctx: PlatformContext;
   app: FastifyInstance;
+  delivery: MailDelivery | null;
   /** Listens and returns the base URL actually bound. */
   listen(host: string, port: number): Promise<string>;
   close(): Promise<void>;
@@ -36,18 +45,33 @@ export async function openPlatform(options: OpenPlatformOptions): Promise<Platfo
   }
   const key = loadSecretKey(options.env, secretKeyFileFor(options.database));
   const db = await openDatabase({ location: options.database });
+  const clock = options.clock ?? systemClock;
+  const secrets = secretBox(key);
+  const delivery = options.smtpUrl
+    ? createMailDelivery({
+        db,
+        clock,
+        secrets,
+        transport: await createSmtpTransport(options.smtpUrl),
+        from: options.mailFrom ?? DEFAULT_MAIL_FROM,
+        pollIntervalMs: options.mailPollMs,
+      })
+    : null;
   const ctx: PlatformContext = {
     db,
-    clock: options.clock ?? systemClock,
+    clock,
     tokens: options.tokens ?? cryptoTokens,
-    secrets: secretBox(key),
+    secrets,
     publicUrl: options.publicUrl,
     version: VERSION,
+    mail: { deliveryEnabled: delivery !== null, wake: () => delivery?.wake() },
   };
   const app = await buildApp(ctx, { logStream: options.logStream });
+  delivery?.start();
   return {
     ctx,
     app,
+    delivery,
     async listen(host, port) {
       await app.listen({ host, port });
       const address = app.server.address();
@@ -57,6 +81,7 @@ export async function openPlatform(options: OpenPlatformOptions): Promise<Platfo
     },
     async close() {
       await app.close();
+      await delivery?.stop();
       await db.destroy();
     },
   };

@@ -42,15 +42,22 @@ export function removeTempDirs(): void {
 }
 
 const live = new Set<ChildProcess>();
+/** Children started with `shared: true` (a server for several tests): only `killAll({ all: true })` ends them. */
+const shared = new WeakSet<ChildProcess>();
 
-function track(child: ChildProcess): void {
+function track(child: ChildProcess, isShared = false): void {
   live.add(child);
+  if (isShared) shared.add(child);
   child.once('exit', () => live.delete(child));
 }
 
-/** Kills every child still running (SIGKILL) and waits for them to go. */
-export async function killAll(): Promise<void> {
-  const waits = [...live].map(
+/**
+ * Kills children still running (SIGKILL) and waits for them to go: those of the current
+ * test (for afterEach), or every one including shared servers with `all` (for afterAll).
+ */
+export async function killAll(options: { all?: boolean } = {}): Promise<void> {
+  const victims = [...live].filter((child) => options.all || !shared.has(child));
+  const waits = victims.map(
     (child) =>
       new Promise<void>((done) => {
         if (child.exitCode !== null || child.signalCode !== null) return done();
@@ -59,7 +66,18 @@ export async function killAll(): Promise<void> {
       }),
   );
   await Promise.all(waits);
-  live.clear();
+  for (const child of victims) live.delete(child);
+}
+
+/** afterEach: end what the test started. */
+export const killTestChildren = (): Promise<void> => killAll();
+/** afterAll: end everything, shared servers included. */
+export const killAllChildren = (): Promise<void> => killAll({ all: true });
+
+/** afterAll: end every child, then remove the temporary directories. */
+export async function cleanupAll(): Promise<void> {
+  await killAllChildren();
+  removeTempDirs();
 }
 
 export interface SpawnOptions {
@@ -70,6 +88,10 @@ export interface SpawnOptions {
   /** Written to stdin, which is then closed. Stdin is a pipe (never a TTY). */
   stdin?: string;
   timeoutMs?: number;
+  /** Close the read end of stdout at once, like `t1 ... | head -0` (a reader that went away). */
+  closeStdout?: boolean;
+  /** Outlives a single test: left alone by `killTestChildren`, ended by `killAllChildren`. */
+  shared?: boolean;
 }
 
 export interface RunResult {
@@ -93,7 +115,8 @@ export function runCommand(command: string, args: string[], options: SpawnOption
   let stdout = '';
   let stderr = '';
   let timedOut = false;
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  if (options.closeStdout) child.stdout!.destroy();
+  else child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   child.stdin!.on('error', () => {});
   child.stdin!.end(options.stdin ?? '');
@@ -140,7 +163,7 @@ export interface RunningT1 {
   child: ChildProcess;
   stdout(): string;
   stderr(): string;
-  /** Resolves with the first stdout line matching `pattern` (rejects on exit or timeout). */
+  /** Resolves with the match on the first stdout line matching `pattern` (`.input` is the whole line); rejects on exit or timeout. */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Resolves when the process has exited, with its code and signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -148,7 +171,7 @@ export interface RunningT1 {
 
 export function startT1(args: string[], options: SpawnOptions = {}): RunningT1 {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: childEnv(options), stdio: ['pipe', 'pipe', 'pipe'] });
-  track(child);
+  track(child, options.shared);
   let stdout = '';
   let stderr = '';
   const listeners = new Set<() => void>();

@@ -52,6 +52,8 @@ async function demoRegistrations() {
       'events.login_method',
       'events.verify_email',
       'events.starts_at',
+      'events.approved_domains',
+      'users.email',
       'users.password_hash',
       'users.email_verified_at',
     ])
@@ -96,6 +98,8 @@ describe('seedDemo', () => {
   it('keeps stages consistent with their event and the account', async () => {
     const now = new Date().toISOString();
     for (const r of await demoRegistrations()) {
+      const domains = JSON.parse(r.approved_domains) as string[];
+      if (domains.length > 0) expect(domains).toContain(r.email.split('@')[1]);
       if (r.stage === 'pending_verification') {
         expect(r.verify_email).toBe(1);
         expect(r.email_verified_at).toBeNull();

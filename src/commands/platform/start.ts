@@ -33,7 +33,7 @@ function defaultPublicUrl(host: string, port: number): string {
 
 export async function run(options: Options, deps: Deps): Promise<View> {
   const { location, embedded } = platformDatabase(options.db, deps);
-  const publicUrl =
+  let publicUrl =
     options.publicUrl ?? (embedded && options.port === 4747 && options.host === '127.0.0.1' ? EMBEDDED_PUBLIC_URL : defaultPublicUrl(options.host, options.port));
   try {
     new URL(publicUrl);
@@ -49,6 +49,11 @@ export async function run(options: Options, deps: Deps): Promise<View> {
   try {
     const seeded = embedded || options.demo ? (await seedDemo(platform.ctx.db, platform.ctx)).created : false;
     const url = await platform.listen(options.host, options.port);
+    if (options.publicUrl === undefined && options.port === 0) {
+      // Any free port was asked for: links can only name it once it is bound.
+      publicUrl = defaultPublicUrl(options.host, Number(new URL(url).port));
+      platform.ctx.publicUrl = publicUrl;
+    }
     deps.output.line(`t1 platform listening on ${url} (database ${describeDatabase(location)}, public URL ${publicUrl})`);
     if (seeded) deps.output.notice('Seeded the demo organisation.');
     deps.output.notice('Press Ctrl-C to stop.');

@@ -371,7 +371,7 @@ function demoRows(deps: SeedDeps, passwordHash: string) {
       const attended = stage === 'joined' ? minutesFrom(event.starts, 5 + ((index * 7) % 90)) : null;
       return { event, role, type, status, stage, created, attended };
     });
-    const joinedAt = new Date(Math.min(...regs.map((r) => r.created.getTime())));
+    const signedUpAt = new Date(Math.min(...regs.map((r) => r.created.getTime())));
     const proven = regs.filter((r) => EMAIL_PROVEN_STAGES.has(r.stage)).map((r) => r.created.getTime());
     const hasPassword = regs.some((r) => r.event.row.login_method === 'password' && PASSWORD_STAGES.has(r.stage));
 
@@ -388,13 +388,13 @@ function demoRows(deps: SeedDeps, passwordHash: string) {
       password_hash: hasPassword ? passwordHash : null,
       email_verified_at: proven.length > 0 ? iso(minutesFrom(new Date(Math.min(...proven)), 7)) : null,
       mfa_secret_enc: person.twoFactor ? deps.secrets.seal(new Secret({ size: 20 }).base32) : null,
-      mfa_confirmed_at: person.twoFactor ? iso(minutesFrom(joinedAt, DAY)) : null,
+      mfa_confirmed_at: person.twoFactor ? iso(minutesFrom(signedUpAt, DAY)) : null,
       mfa_last_step: null,
       failed_logins: person.locked ? 10 : 0,
       locked_until: person.locked ? iso(minutesFrom(now, 20)) : null,
       blocked: person.blocked ? 1 : 0,
-      created_at: iso(joinedAt),
-      updated_at: iso(person.locked ? now : joinedAt),
+      created_at: iso(signedUpAt),
+      updated_at: iso(person.locked ? now : signedUpAt),
     });
     for (const reg of regs) {
       registrations.push({

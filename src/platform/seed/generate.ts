@@ -14,6 +14,9 @@ import type { NewRegistration, NewUser } from '../storage/schema.ts';
 // 500 users x 19 bound columns stays well under SQLite's 32,766 parameters per statement
 // (and PostgreSQL's 65,535), while keeping the number of round trips low.
 const BATCH_SIZE = 500;
+// Commits cost more than inserts on SQLite (each may checkpoint the WAL), so batches share
+// a transaction; bounded so the write lock is released now and then.
+const TRANSACTION_SIZE = 10_000;
 const DOMAIN_COUNT = 50;
 const SEED = 20_260_101;
 
@@ -105,15 +108,16 @@ export async function generateUsers(
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('org_id', '=', orgId)
     .executeTakeFirstOrThrow();
-  const first = Number(existing.n);
-  const random = seededRandom(SEED + first);
+  const offset = Number(existing.n);
+  const random = seededRandom(SEED + offset);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const now = deps.clock.now().toISOString();
 
-  for (let batchStart = 0; batchStart < count; batchStart += BATCH_SIZE) {
+  /** Rows for the people numbered from..to (exclusive) in this run. */
+  const batch = (from: number, to: number) => {
     const users: NewUser[] = [];
     const registrations: NewRegistration[] = [];
-    for (let i = batchStart; i < Math.min(batchStart + BATCH_SIZE, count); i++) {
+    for (let i = from; i < to; i++) {
       const firstName = pick(FIRST_NAMES);
       const lastName = pick(LAST_NAMES);
       const domain = 1 + Math.floor(random() * DOMAIN_COUNT);
@@ -122,7 +126,7 @@ export async function generateUsers(
       users.push({
         id: userId,
         org_id: orgId,
-        email: `${firstName}.${lastName}.${first + i}@domain${domain}.example`.toLowerCase(),
+        email: `${firstName}.${lastName}.${offset + i}@domain${domain}.example`.toLowerCase(),
         first_name: firstName,
         last_name: lastName,
         ...searchColumns(firstName, lastName),
@@ -151,9 +155,17 @@ export async function generateUsers(
         updated_at: now,
       });
     }
+    return { users, registrations };
+  };
+
+  for (let txStart = 0; txStart < count; txStart += TRANSACTION_SIZE) {
+    const txEnd = Math.min(txStart + TRANSACTION_SIZE, count);
     await db.transaction().execute(async (trx) => {
-      await trx.insertInto('users').values(users).execute();
-      await trx.insertInto('registrations').values(registrations).execute();
+      for (let from = txStart; from < txEnd; from += BATCH_SIZE) {
+        const { users, registrations } = batch(from, Math.min(from + BATCH_SIZE, txEnd));
+        await trx.insertInto('users').values(users).execute();
+        await trx.insertInto('registrations').values(registrations).execute();
+      }
     });
   }
 }

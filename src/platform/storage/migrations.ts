@@ -123,8 +123,95 @@ const initial: Migration = {
   },
 };
 
+// Mail outbox, audit log, 2FA recovery codes, rate limits and idempotency keys.
+const supportActions: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable('organisations')
+      .addColumn('identity_checklist', 'text', (c) => c.notNull().defaultTo('[]'))
+      .execute();
+    // A pending 2FA secret travels sealed with its enrollment token until confirmed.
+    await db.schema.alterTable('tokens').addColumn('payload_sealed', 'text').execute();
+
+    await db.schema
+      .createTable('emails')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id'))
+      .addColumn('user_id', 'text', (c) => c.references('users.id'))
+      .addColumn('staff_id', 'text', (c) => c.references('staff.id'))
+      .addColumn('event_id', 'text', (c) => c.references('events.id'))
+      .addColumn('recipient', 'text', (c) => c.notNull())
+      .addColumn('template', 'text', (c) => c.notNull())
+      .addColumn('subject', 'text', (c) => c.notNull())
+      // Bodies carry link tokens, so they are stored sealed and dropped once delivered.
+      .addColumn('body_sealed', 'text')
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('last_error', 'text')
+      .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+      .addColumn('lease_until', 'text')
+      .addColumn('message_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('sent_at', 'text')
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('emails_status_next').on('emails').columns(['status', 'next_attempt_at']).execute();
+    await db.schema.createIndex('emails_user_created').on('emails').columns(['user_id', 'created_at']).execute();
+
+    await db.schema
+      .createTable('audit_log')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id'))
+      .addColumn('actor', 'text', (c) => c.notNull())
+      .addColumn('actor_role', 'text')
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('target_user_id', 'text')
+      .addColumn('target', 'text')
+      .addColumn('event_id', 'text')
+      .addColumn('reason', 'text')
+      .addColumn('ticket', 'text')
+      .addColumn('result', 'text', (c) => c.notNull())
+      .addColumn('detail', 'text')
+      .addColumn('request_id', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('audit_org_created').on('audit_log').columns(['org_id', 'created_at']).execute();
+
+    await db.schema
+      .createTable('recovery_codes')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.references('users.id'))
+      .addColumn('staff_id', 'text', (c) => c.references('staff.id'))
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('used_at', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('recovery_codes_user').on('recovery_codes').columns(['user_id']).execute();
+    await db.schema.createIndex('recovery_codes_staff').on('recovery_codes').columns(['staff_id']).execute();
+
+    await db.schema
+      .createTable('rate_limits')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('hits', 'integer', (c) => c.notNull())
+      .addColumn('window_started_at', 'text', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('idempotency_keys')
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('token_id', 'text', (c) => c.notNull())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('status_code', 'integer', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('idempotency_keys_pk', ['token_id', 'key'])
+      .execute();
+  },
+};
+
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_support_actions': supportActions,
 };
 
 export async function migrate(db: Kysely<any>): Promise<void> {

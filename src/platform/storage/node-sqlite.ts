@@ -1,7 +1,7 @@
 // Adapts node:sqlite (built into Node) to the database interface Kysely's SQLite dialect
 // expects, so the embedded platform needs no native add-on.
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { SqliteDialect } from 'kysely';
+import { CompiledQuery, sql, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type DialectAdapter, type Driver, type Kysely } from 'kysely';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
 
 // Re-preparing a statement costs more than running it; queries repeat a lot.
@@ -13,6 +13,44 @@ export function openSqlite(file: string): DatabaseSync {
   db.exec('PRAGMA synchronous = NORMAL');
   db.exec('PRAGMA foreign_keys = ON');
   return db;
+}
+
+// Several processes may share one database file (the CLI's embedded platform and
+// `t1 platform start`). A deferred transaction that reads before it writes can fail
+// outright when another process wrote in between; an immediate one waits its turn.
+class ImmediateTransactionDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+// SQLite runs DDL inside transactions, so migrations run in one; taking the lock row
+// first makes a second process wait and then find the migrations done.
+class MigratingSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+
+  override async acquireMigrationLock(db: Kysely<any>): Promise<void> {
+    await sql`update kysely_migration_lock set is_locked = 1 where id = 'migration_lock'`.execute(db);
+  }
+}
+
+class NodeSqliteDialect extends SqliteDialect {
+  readonly #database: SqliteDatabase;
+
+  constructor(database: SqliteDatabase) {
+    super({ database });
+    this.#database = database;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateTransactionDriver({ database: this.#database });
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new MigratingSqliteAdapter();
+  }
 }
 
 export function sqliteDialect(db: DatabaseSync): SqliteDialect {
@@ -39,5 +77,5 @@ export function sqliteDialect(db: DatabaseSync): SqliteDialect {
       };
     },
   };
-  return new SqliteDialect({ database: adapter });
+  return new NodeSqliteDialect(adapter);
 }

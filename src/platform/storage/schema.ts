@@ -7,6 +7,8 @@ export interface OrganisationsTable {
   name: string;
   mfa_policy: string;
   ticket_required: number;
+  /** JSON array of identity questions asked before a 2FA reset. */
+  identity_checklist: Generated<string>;
   created_at: string;
 }
 
@@ -100,6 +102,69 @@ export interface TokensTable {
   created_by: string | null;
   created_at: string;
   last_used_at: string | null;
+  payload_sealed: Generated<string | null>;
+}
+
+export interface EmailsTable {
+  id: string;
+  org_id: string;
+  user_id: string | null;
+  staff_id: string | null;
+  event_id: string | null;
+  recipient: string;
+  template: string;
+  subject: string;
+  body_sealed: string | null;
+  status: string;
+  attempts: Generated<number>;
+  last_error: string | null;
+  next_attempt_at: string;
+  lease_until: string | null;
+  message_id: string;
+  created_at: string;
+  sent_at: string | null;
+  updated_at: string;
+}
+
+export interface AuditLogTable {
+  id: string;
+  org_id: string;
+  actor: string;
+  actor_role: string | null;
+  action: string;
+  target_user_id: string | null;
+  target: string | null;
+  event_id: string | null;
+  reason: string | null;
+  ticket: string | null;
+  result: string;
+  detail: string | null;
+  request_id: string | null;
+  created_at: string;
+}
+
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string | null;
+  staff_id: string | null;
+  hash: string;
+  used_at: string | null;
+  created_at: string;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  hits: number;
+  window_started_at: string;
+}
+
+export interface IdempotencyKeysTable {
+  key: string;
+  token_id: string;
+  fingerprint: string;
+  status_code: number;
+  body: string;
+  created_at: string;
 }
 
 export interface Database {
@@ -109,6 +174,11 @@ export interface Database {
   registrations: RegistrationsTable;
   staff: StaffTable;
   tokens: TokensTable;
+  emails: EmailsTable;
+  audit_log: AuditLogTable;
+  recovery_codes: RecoveryCodesTable;
+  rate_limits: RateLimitsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type OrganisationRow = Selectable<OrganisationsTable>;
@@ -122,3 +192,6 @@ export type NewRegistration = Insertable<RegistrationsTable>;
 export type StaffRow = Selectable<StaffTable>;
 export type TokenRow = Selectable<TokensTable>;
 export type NewToken = Insertable<TokensTable>;
+export type EmailRow = Selectable<EmailsTable>;
+export type NewEmail = Insertable<EmailsTable>;
+export type AuditRow = Selectable<AuditLogTable>;

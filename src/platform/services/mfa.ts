@@ -1,0 +1,195 @@
+// Two-factor authentication for people: status for agents, enrollment links (24 hours,
+// one pending at a time), confirming an enrollment with a first code, and removal by an
+// admin after identity checks. Nobody but the person ever sees the secret.
+import type { IssuedLinkView, MfaStatus } from '../../contract/schemas.ts';
+import { hashToken } from '../clock.ts';
+import type { PlatformContext } from '../context.ts';
+import { HttpError } from '../http-error.ts';
+import type { Db } from '../storage/database.ts';
+import type { TokenRow, UserRow } from '../storage/schema.ts';
+import { issueLink, pendingLink } from './link-tokens.ts';
+import { notifyPerson } from './notify.ts';
+import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes.ts';
+import { acceptTotp, newTotpSecret } from './totp.ts';
+
+export const ENROLLMENT_LINK_MINUTES = 24 * 60;
+
+export async function mfaStatus(db: Db, ctx: PlatformContext, user: UserRow, orgPolicy: string): Promise<MfaStatus> {
+  const left = await db
+    .selectFrom('recovery_codes')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', user.id)
+    .where('used_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  const pending = await pendingLink(db, ctx.clock, user.id, 'mfa_enroll');
+  return {
+    email: user.email,
+    enrolled: user.mfa_confirmed_at !== null,
+    enrolledAt: user.mfa_confirmed_at,
+    recoveryCodesLeft: user.mfa_confirmed_at ? Number(left.n) : 0,
+    requiredByOrganisation: orgPolicy === 'everyone',
+    pendingEnrollment: pending ? { createdAt: pending.created_at, expiresAt: pending.expires_at! } : null,
+  };
+}
+
+/** A new enrollment link; it replaces any pending one. The secret rides sealed on it. */
+export async function startEnrollment(
+  trx: Db,
+  ctx: PlatformContext,
+  input: { orgName: string; user: UserRow; send: boolean; createdBy: string },
+): Promise<IssuedLinkView> {
+  const link = await issueLink(trx, ctx, {
+    kind: 'mfa_enroll',
+    orgId: input.user.org_id,
+    userId: input.user.id,
+    eventId: null,
+    ttlMinutes: ENROLLMENT_LINK_MINUTES,
+    createdBy: input.createdBy,
+    payloadSealed: ctx.secrets.seal(newTotpSecret()),
+  });
+  if (!input.send) return { url: link.url, expiresAt: link.expiresAt, email: null };
+  const email = await notifyPerson(trx, ctx, {
+    orgName: input.orgName,
+    user: input.user,
+    event: null,
+    template: 'mfa_enrollment',
+    actionUrl: link.url,
+    expiresAt: link.expiresAt,
+  });
+  return { url: null, expiresAt: link.expiresAt, email };
+}
+
+/** The pending secret of an enrollment link, for the page that shows the QR code. */
+export function enrollmentSecret(ctx: PlatformContext, link: TokenRow): string {
+  if (!link.payload_sealed) throw new HttpError('conflict', 'This enrollment link has no secret.');
+  return ctx.secrets.open(link.payload_sealed);
+}
+
+/** Replaces the person's recovery codes; the plain codes are returned once. */
+export async function replaceRecoveryCodes(trx: Db, ctx: PlatformContext, owner: { userId?: string; staffId?: string }): Promise<string[]> {
+  const now = ctx.clock.now().toISOString();
+  if (owner.userId) await trx.deleteFrom('recovery_codes').where('user_id', '=', owner.userId).execute();
+  if (owner.staffId) await trx.deleteFrom('recovery_codes').where('staff_id', '=', owner.staffId).execute();
+  const codes = newRecoveryCodes();
+  await trx
+    .insertInto('recovery_codes')
+    .values(
+      codes.map((code) => ({
+        id: `rc_${ctx.tokens.id()}`,
+        user_id: owner.userId ?? null,
+        staff_id: owner.staffId ?? null,
+        hash: hashRecoveryCode(code),
+        used_at: null,
+        created_at: now,
+      })),
+    )
+    .execute();
+  return codes;
+}
+
+/**
+ * Turns the enrollment on once the person proves their app with a code. The caller
+ * consumes the link in the same transaction; returns the recovery codes to show once.
+ */
+export async function confirmEnrollment(trx: Db, ctx: PlatformContext, link: TokenRow, code: string): Promise<string[] | null> {
+  const secret = enrollmentSecret(ctx, link);
+  const step = acceptTotp(secret, code, ctx.clock.now(), null);
+  if (step === null) return null;
+  const now = ctx.clock.now().toISOString();
+  await trx
+    .updateTable('users')
+    .set({ mfa_secret_enc: link.payload_sealed, mfa_confirmed_at: now, mfa_last_step: step, updated_at: now })
+    .where('id', '=', link.user_id!)
+    .execute();
+  return replaceRecoveryCodes(trx, ctx, { userId: link.user_id! });
+}
+
+/** Removes 2FA: secret, recovery codes and any pending enrollment. */
+export async function clearMfa(trx: Db, ctx: PlatformContext, userId: string): Promise<void> {
+  const now = ctx.clock.now().toISOString();
+  await trx
+    .updateTable('users')
+    .set({ mfa_secret_enc: null, mfa_confirmed_at: null, mfa_last_step: null, updated_at: now })
+    .where('id', '=', userId)
+    .execute();
+  await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+  await trx
+    .updateTable('tokens')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('kind', '=', 'mfa_enroll')
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+export interface VerificationProof {
+  verifiedBy?: string;
+  checklist?: { question: string; confirmed: boolean }[];
+}
+
+/** Checks that the admin verified the person's identity; returns how, for the audit log. */
+export function identityProof(questions: string[], proof: VerificationProof): string {
+  if (proof.verifiedBy) return `verified by ${proof.verifiedBy}`;
+  if (questions.length === 0) {
+    throw new HttpError('validation_failed', 'Say how the identity was verified (verifiedBy); the organisation has no checklist.', {
+      fields: [{ field: 'body.verifiedBy', message: 'required' }],
+    });
+  }
+  const answers = new Map((proof.checklist ?? []).map((a) => [a.question, a.confirmed]));
+  const missing = questions.filter((q) => answers.get(q) !== true);
+  if (missing.length > 0) {
+    throw new HttpError('conflict', `Identity not verified: ${missing.length} of ${questions.length} checks not confirmed.`, {
+      reason: 'identity_not_verified',
+      unconfirmed: missing,
+    });
+  }
+  return `identity checklist confirmed (${questions.length} checks)`;
+}
+
+export async function resetMfa(
+  trx: Db,
+  ctx: PlatformContext,
+  input: { orgName: string; user: UserRow },
+) {
+  const removed = input.user.mfa_confirmed_at !== null;
+  await clearMfa(trx, ctx, input.user.id);
+  const notification = await notifyPerson(trx, ctx, {
+    orgName: input.orgName,
+    user: input.user,
+    event: null,
+    template: 'mfa_removed',
+  });
+  return { email: input.user.email, removed, notification };
+}
+
+/** Accepts a code or a recovery code for a person signing in with 2FA. */
+export async function acceptSecondFactor(
+  trx: Db,
+  ctx: PlatformContext,
+  owner: { kind: 'user' | 'staff'; id: string; secretSealed: string; lastStep: number | null },
+  code: string,
+): Promise<'code' | 'recovery_code' | null> {
+  const step = acceptTotp(ctx.secrets.open(owner.secretSealed), code, ctx.clock.now(), owner.lastStep);
+  const table = owner.kind === 'user' ? 'users' : 'staff';
+  if (step !== null) {
+    // The conditional update makes a code usable once even under concurrent sign-ins.
+    const updated = await trx
+      .updateTable(table)
+      .set({ mfa_last_step: step })
+      .where('id', '=', owner.id)
+      .where((eb) => eb.or([eb('mfa_last_step', 'is', null), eb('mfa_last_step', '<', step)]))
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1 ? 'code' : null;
+  }
+  const column = owner.kind === 'user' ? 'user_id' : 'staff_id';
+  const used = await trx
+    .updateTable('recovery_codes')
+    .set({ used_at: ctx.clock.now().toISOString() })
+    .where(column, '=', owner.id)
+    .where('hash', '=', hashRecoveryCode(code))
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  return Number(used.numUpdatedRows) === 1 ? 'recovery_code' : null;
+}
+

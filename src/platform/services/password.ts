@@ -1,0 +1,151 @@
+// Passwords: set-password links for people created without one (invitations,
+// webhooks, bulk imports), resets, and completing either from the emailed link. When
+// the person has (or must have) 2FA, a reset replaces it: the old authenticator entry
+// stops working and a new enrollment starts.
+import type { IssuedLinkView, SentEmail } from '../../contract/schemas.ts';
+import type { PlatformContext } from '../context.ts';
+import { HttpError } from '../http-error.ts';
+import { hashPassword } from '../passwords.ts';
+import type { Db } from '../storage/database.ts';
+import type { EventRow, TokenRow, UserRow } from '../storage/schema.ts';
+import { issueLink, type IssuedLink } from './link-tokens.ts';
+import { clearMfa, startEnrollment } from './mfa.ts';
+import { notifyPerson } from './notify.ts';
+import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './password-policy.ts';
+import { moveStage, organisationOf, refuseIfShutOut, registrationFor } from './registration-state.ts';
+
+export const RESET_LINK_MINUTES = 60;
+
+export async function sendSetPasswordLink(
+  trx: Db,
+  ctx: PlatformContext,
+  input: { orgName: string; user: UserRow; event: EventRow; createdBy: string },
+): Promise<SentEmail> {
+  const { user, event } = input;
+  refuseIfShutOut(await registrationFor(trx, user, event), user);
+  if (user.password_hash !== null) {
+    throw new HttpError('conflict', `${user.email} already has a password; start a password reset instead.`, {
+      reason: 'password_already_set',
+    });
+  }
+  const link = await issueLink(trx, ctx, {
+    kind: 'set_password',
+    orgId: user.org_id,
+    userId: user.id,
+    eventId: event.id,
+    ttlMinutes: event.set_password_ttl_minutes,
+    createdBy: input.createdBy,
+  });
+  return notifyPerson(trx, ctx, {
+    orgName: input.orgName,
+    user,
+    event,
+    template: 'set_password',
+    actionUrl: link.url,
+    expiresAt: link.expiresAt,
+  });
+}
+
+export async function startPasswordReset(
+  trx: Db,
+  ctx: PlatformContext,
+  input: { orgName: string; user: UserRow; event: EventRow | null; send: boolean; createdBy: string },
+): Promise<IssuedLinkView> {
+  const { user, event } = input;
+  if (user.blocked === 1) throw new HttpError('conflict', `${user.email} is blocked; escalate to the organiser.`);
+  const link: IssuedLink = await issueLink(trx, ctx, {
+    kind: 'reset_password',
+    orgId: user.org_id,
+    userId: user.id,
+    eventId: event?.id ?? null,
+    ttlMinutes: RESET_LINK_MINUTES,
+    createdBy: input.createdBy,
+  });
+  if (!input.send) return { url: link.url, expiresAt: link.expiresAt, email: null };
+  const email = await notifyPerson(trx, ctx, {
+    orgName: input.orgName,
+    user,
+    event,
+    template: 'password_reset',
+    actionUrl: link.url,
+    expiresAt: link.expiresAt,
+  });
+  return { url: null, expiresAt: link.expiresAt, email };
+}
+
+/** The policy that applies to a link: its event's, else the platform default. */
+export async function policyForLink(db: Db, link: TokenRow): Promise<PasswordPolicy> {
+  if (!link.event_id) return DEFAULT_PASSWORD_POLICY;
+  const event = await db
+    .selectFrom('events')
+    .select(['password_min_length', 'password_max_length'])
+    .where('id', '=', link.event_id)
+    .executeTakeFirst();
+  return event ? { minLength: event.password_min_length, maxLength: event.password_max_length } : DEFAULT_PASSWORD_POLICY;
+}
+
+export interface PasswordSetOutcome {
+  user: UserRow;
+  /** Set when the reset replaced 2FA: where the person enrolls their new authenticator. */
+  enrollmentUrl: string | null;
+}
+
+/**
+ * Stores the new password from a set-password or reset link that the caller has just
+ * consumed. Owning the link proves the address, so pending verification completes.
+ */
+export async function completePasswordLink(
+  trx: Db,
+  ctx: PlatformContext,
+  link: TokenRow,
+  password: string,
+): Promise<PasswordSetOutcome> {
+  const user = await trx.selectFrom('users').selectAll().where('id', '=', link.user_id!).executeTakeFirstOrThrow();
+  const now = ctx.clock.now().toISOString();
+  await trx
+    .updateTable('users')
+    .set({
+      password_hash: await hashPassword(password),
+      email_verified_at: user.email_verified_at ?? now,
+      failed_logins: 0,
+      locked_until: null,
+      updated_at: now,
+    })
+    .where('id', '=', user.id)
+    .execute();
+  await moveStage(trx, ctx.clock, {
+    userId: user.id,
+    eventId: null,
+    from: ['password_not_set', 'pending_verification'],
+    to: { status: 'registered', stage: 'verified' },
+  });
+  // Invitations answered by setting a password count as registrations too.
+  await moveStage(trx, ctx.clock, {
+    userId: user.id,
+    eventId: link.event_id,
+    from: ['invite_sent'],
+    to: { status: 'registered', stage: 'verified' },
+  });
+
+  const org = await organisationOf(trx, user.org_id);
+  let enrollmentUrl: string | null = null;
+  const replaceMfa = link.kind === 'reset_password' && (user.mfa_confirmed_at !== null || org.mfa_policy === 'everyone');
+  if (replaceMfa) {
+    await clearMfa(trx, ctx, user.id);
+    enrollmentUrl = (await startEnrollment(trx, ctx, { orgName: org.name, user, send: false, createdBy: 'password reset' })).url;
+  }
+  const event = link.event_id
+    ? await trx.selectFrom('events').selectAll().where('id', '=', link.event_id).executeTakeFirst()
+    : undefined;
+  if (event && link.kind === 'set_password') {
+    await notifyPerson(trx, ctx, {
+      orgName: org.name,
+      user,
+      event,
+      template: 'registration_complete',
+      actionUrl: new URL(`/e/${event.slug}/login`, ctx.publicUrl).toString(),
+    });
+  }
+  const updated = await trx.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
+  return { user: updated, enrollmentUrl };
+}

@@ -1,0 +1,88 @@
+// Email verification: an agent resends the right email for the person's state, and the
+// person's click on the link confirms the address and completes the registration.
+import type { SentEmail } from '../../contract/schemas.ts';
+import type { PlatformContext } from '../context.ts';
+import { HttpError } from '../http-error.ts';
+import type { Db } from '../storage/database.ts';
+import type { EventRow, UserRow } from '../storage/schema.ts';
+import { issueLink } from './link-tokens.ts';
+import { notifyPerson, signInUrl } from './notify.ts';
+import { moveStage, refuseIfShutOut, registrationFor } from './registration-state.ts';
+
+/** A second resend within this window is refused unless forced. */
+export const RESEND_COOLDOWN_SECONDS = 60;
+
+const VERIFICATION_TEMPLATES = ['verify_account', 'registration_complete'] as const;
+
+export interface ResendInput {
+  orgName: string;
+  user: UserRow;
+  event: EventRow;
+  force: boolean;
+  createdBy: string;
+}
+
+export async function resendVerification(trx: Db, ctx: PlatformContext, input: ResendInput): Promise<SentEmail> {
+  const { user, event } = input;
+  const registration = await registrationFor(trx, user, event);
+  refuseIfShutOut(registration, user);
+  const now = ctx.clock.now();
+  const last = await trx
+    .selectFrom('emails')
+    .select(['created_at', 'template'])
+    .where('user_id', '=', user.id)
+    .where('event_id', '=', event.id)
+    .where('template', 'in', [...VERIFICATION_TEMPLATES])
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+  if (last && !input.force) {
+    const ageSeconds = Math.floor((now.getTime() - new Date(last.created_at).getTime()) / 1000);
+    if (ageSeconds < RESEND_COOLDOWN_SECONDS) {
+      throw new HttpError(
+        'conflict',
+        `A "${last.template}" email went out ${ageSeconds} seconds ago (${last.created_at}); wait a minute before sending another, or force it.`,
+        { reason: 'recently_sent', lastSentAt: last.created_at },
+      );
+    }
+  }
+  const needsVerification = user.email_verified_at === null && event.verify_email === 1;
+  if (needsVerification) {
+    const link = await issueLink(trx, ctx, {
+      kind: 'verify_email',
+      orgId: user.org_id,
+      userId: user.id,
+      eventId: event.id,
+      ttlMinutes: event.verification_ttl_minutes,
+      createdBy: input.createdBy,
+    });
+    return notifyPerson(trx, ctx, {
+      orgName: input.orgName,
+      user,
+      event,
+      template: 'verify_account',
+      actionUrl: link.url,
+      expiresAt: link.expiresAt,
+    });
+  }
+  return notifyPerson(trx, ctx, {
+    orgName: input.orgName,
+    user,
+    event,
+    template: 'registration_complete',
+    actionUrl: signInUrl(ctx.publicUrl, event.slug),
+  });
+}
+
+/** The person proved the address: their registrations waiting on it are complete. */
+export async function markEmailVerified(trx: Db, ctx: PlatformContext, user: UserRow): Promise<void> {
+  const now = ctx.clock.now().toISOString();
+  if (user.email_verified_at === null) {
+    await trx.updateTable('users').set({ email_verified_at: now, updated_at: now }).where('id', '=', user.id).execute();
+  }
+  await moveStage(trx, ctx.clock, {
+    userId: user.id,
+    eventId: null,
+    from: ['pending_verification'],
+    to: { status: 'registered', stage: 'verified' },
+  });
+}
