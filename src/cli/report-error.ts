@@ -12,7 +12,14 @@ function exitCodeFor(error: ApiError): ExitCode {
   return EXIT.failure;
 }
 
+const NOT_FOUND_HINTS: Record<string, string> = {
+  user: 'Search by part of the name or email: t1 users find <text>',
+  event: 'See the events: t1 events list',
+  registration: "See the person's registrations: t1 users show <email>",
+};
+
 function hintFor(error: ApiError): string | undefined {
+  if (error.status === 404) return NOT_FOUND_HINTS[String(error.details?.resource)];
   if (error.status === 401) {
     return 'Log in with "t1 login --token" (or set T1_TOKEN) using a token from your platform admin.';
   }

@@ -1,7 +1,7 @@
 // Builds the platform's HTTP app without listening, so tests can drive it in-process.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { PlatformContext } from './context.ts';
-import { installErrorHandling } from './routes/error-handler.ts';
+import { installErrorHandling, sendError } from './routes/error-handler.ts';
 import { installAuth } from './routes/admin/auth-hook.ts';
 import { userRoutes } from './routes/admin/users.ts';
 import { eventRoutes } from './routes/admin/events.ts';
@@ -20,6 +20,13 @@ export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): 
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     genReqId: () => `req_${ctx.tokens.id()}`,
+    // Router-level failures (a bad URL, an over-long path) get the same envelope.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', String(request.id));
+      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      const message = status === 414 ? 'A part of the URL is too long.' : 'The URL is not valid.';
+      void sendError(reply, request, status, { code: 'bad_request', message });
+    },
     logger: options.logStream
       ? {
           stream: options.logStream,

@@ -136,6 +136,6 @@ describe('t1 events show', () => {
     const result = await t1(['events', 'show', 'no-such-event']);
     expect(result.exitCode).toBe(3);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe('Error: No event matches "no-such-event".\n');
+    expect(result.stderr).toBe('Error: No event matches "no-such-event".\nSee the events: t1 events list\n');
   });
 });

@@ -142,20 +142,20 @@ describe('t1 status', () => {
     const result = await status([DEMO_EXAMPLES.personWithOneRegistration, '--event', DEMO_EVENT_SLUGS.upcoming]);
     expect(result.exitCode).toBe(3);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe('Error: ngozi.okafor@litware.example is not registered for product-summit-2027.\n');
+    expect(result.stderr).toBe("Error: ngozi.okafor@litware.example is not registered for product-summit-2027.\nSee the person's registrations: t1 users show <email>\n");
   });
 
   it('an unknown event is "not found" (exit 3)', async () => {
     const result = await status([DEMO_EXAMPLES.personWithOneRegistration, '--event', 'no-such-event']);
     expect(result.exitCode).toBe(3);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe('Error: No event matches "no-such-event".\n');
+    expect(result.stderr).toBe('Error: No event matches "no-such-event".\nSee the events: t1 events list\n');
   });
 
   it('an unknown person is "not found" (exit 3)', async () => {
     const result = await status(['nobody@nowhere.example']);
     expect(result.exitCode).toBe(3);
-    expect(result.stderr).toBe('Error: No person matches "nobody@nowhere.example".\n');
+    expect(result.stderr).toBe('Error: No person matches "nobody@nowhere.example".\nSearch by part of the name or email: t1 users find <text>\n');
   });
 
   it('a person without registrations is "not found" (exit 3)', async () => {

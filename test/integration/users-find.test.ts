@@ -256,7 +256,7 @@ describe('t1 users find: filters', () => {
     const result = await find(['priya', '--event', 'no-such-event']);
     expect(result.exitCode).toBe(3);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe('Error: No event matches "no-such-event".\n');
+    expect(result.stderr).toBe('Error: No event matches "no-such-event".\nSee the events: t1 events list\n');
   });
 });
 

@@ -128,13 +128,13 @@ describe('t1 users show', () => {
     const result = await show(['nobody@nowhere.example']);
     expect(result.exitCode).toBe(3);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe('Error: No person matches "nobody@nowhere.example".\n');
+    expect(result.stderr).toBe('Error: No person matches "nobody@nowhere.example".\nSearch by part of the name or email: t1 users find <text>\n');
   });
 
   it('an unknown user id is "not found" (exit 3)', async () => {
     const result = await show(['usr_doesnotexist']);
     expect(result.exitCode).toBe(3);
-    expect(result.stderr).toBe('Error: No person matches "usr_doesnotexist".\n');
+    expect(result.stderr).toBe('Error: No person matches "usr_doesnotexist".\nSearch by part of the name or email: t1 users find <text>\n');
   });
 
   it('a missing argument is a usage error (exit 2)', async () => {

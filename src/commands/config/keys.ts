@@ -34,7 +34,7 @@ export const CONFIG_KEYS: ConfigKey[] = [
     description: 'Seconds to wait for each API request',
     parse(value) {
       const seconds = Number(value);
-      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
+      if (!Number.isFinite(seconds) || seconds < 1 || seconds > 600) {
         throw usageError(`timeout must be a number of seconds between 1 and 600, not "${value}".`);
       }
       return seconds;

@@ -50,7 +50,7 @@ export function searchColumns(firstName: string, lastName: string) {
   return { first_name_lc: first, last_name_lc: last, full_name_lc: `${first} ${last}`.trim() };
 }
 
-function candidates(db: Db, orgId: string, q: string) {
+function candidates(db: Db, orgId: string, q: string, asTyped: string) {
   const users = () => db.selectFrom('users').where('org_id', '=', orgId);
   const prefix = (column: 'email' | 'first_name_lc' | 'last_name_lc' | 'full_name_lc', rank: number) =>
     users()
@@ -59,7 +59,7 @@ function candidates(db: Db, orgId: string, q: string) {
       .where(column, '<', q + RANGE_END);
   return users()
     .select(['id', sql<number>`${sql.lit(RANK_EXACT)}`.as('rank')])
-    .where((eb) => eb.or([eb('email', '=', q), eb('id', '=', q)]))
+    .where((eb) => eb.or([eb('email', '=', q), eb('id', '=', asTyped)]))
     .unionAll(prefix('email', RANK_EMAIL_PREFIX))
     .unionAll(prefix('full_name_lc', RANK_NAME))
     .unionAll(prefix('first_name_lc', RANK_NAME))
@@ -69,11 +69,12 @@ function candidates(db: Db, orgId: string, q: string) {
 export async function searchUsers(db: Db, orgId: string, search: UserSearch): Promise<Page<UserSummary>> {
   const eventId = search.event ? (await findEventRow(db, orgId, search.event)).id : undefined;
   const after = search.cursor ? decodeCursor(search.cursor) : undefined;
-  const q = search.q?.trim().toLowerCase();
+  const asTyped = search.q?.trim();
+  const q = asTyped?.toLowerCase();
 
   let query = q
     ? db
-        .with('matches', () => candidates(db, orgId, q))
+        .with('matches', () => candidates(db, orgId, q, asTyped!))
         .with('best', (qb) =>
           qb.selectFrom('matches').select(['id', (eb) => eb.fn.min<number>('rank').as('rank')]).groupBy('id'),
         )
@@ -85,7 +86,7 @@ export async function searchUsers(db: Db, orgId: string, search: UserSearch): Pr
         .where('users.org_id', '=', orgId)
         .select(sql<number>`${sql.lit(RANK_EXACT)}`.as('rank'));
 
-  const rankColumn = q ? sql.ref('best.rank') : sql.lit(RANK_EXACT);
+
   if (eventId || search.status || search.role) {
     query = query.where(({ exists, selectFrom }) =>
       exists(
@@ -98,14 +99,17 @@ export async function searchUsers(db: Db, orgId: string, search: UserSearch): Pr
       ),
     );
   }
+  // Without a query every row has the same rank, so only name and id order the page.
   if (after) {
     query = query.where(
-      sql<boolean>`(${rankColumn}, users.full_name_lc, users.id) > (${after[0]}, ${after[1]}, ${after[2]})`,
+      q
+        ? sql<boolean>`(best.rank, users.full_name_lc, users.id) > (${after[0]}, ${after[1]}, ${after[2]})`
+        : sql<boolean>`(users.full_name_lc, users.id) > (${after[1]}, ${after[2]})`,
     );
   }
   const rows = await query
     .select(['users.id', 'users.email', 'users.first_name', 'users.last_name', 'users.full_name_lc', 'users.company'])
-    .orderBy(rankColumn)
+    .$if(q !== undefined, (qb) => qb.orderBy(sql.ref('best.rank')))
     .orderBy('users.full_name_lc')
     .orderBy('users.id')
     .limit(search.limit + 1)

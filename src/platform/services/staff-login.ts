@@ -1,0 +1,158 @@
+// Staff sign-in for t1: email and password, then an authenticator code (or a recovery
+// code) when the organisation requires 2FA for staff or the member enrolled. A member
+// who must use 2FA and has not enrolled is enrolled on the spot. Guessing is slowed by
+// per-account and per-address limits.
+import type { StaffLoginResult } from '../../contract/schemas.ts';
+import type { StaffRole } from '../../contract/vocabulary.ts';
+import { hashToken } from '../clock.ts';
+import type { PlatformContext } from '../context.ts';
+import { HttpError } from '../http-error.ts';
+import { verifyPassword } from '../passwords.ts';
+import type { StaffRow } from '../storage/schema.ts';
+import { linkState } from './link-tokens.ts';
+import { acceptSecondFactor, replaceRecoveryCodes } from './mfa.ts';
+import { clearRateLimit, enforceRateLimit, type RateLimit } from './rate-limit.ts';
+import { acceptTotp, formatSetupKey, newTotpSecret, otpauthUri } from './totp.ts';
+
+export const STAFF_SESSION_HOURS = 12;
+const CHALLENGE_MINUTES = 10;
+const ISSUER = 't1 staff';
+
+export const STAFF_LOGIN_PER_ACCOUNT: RateLimit = { name: 'staff-login-account', max: 10, windowSeconds: 15 * 60 };
+export const STAFF_LOGIN_PER_IP: RateLimit = { name: 'staff-login-ip', max: 50, windowSeconds: 15 * 60 };
+export const STAFF_CODE_PER_ACCOUNT: RateLimit = { name: 'staff-code-account', max: 5, windowSeconds: 5 * 60 };
+
+// Compared against when the email is unknown, so both paths cost one argon2 verify.
+const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$k+Hg+1l86sfL6GliKmTpYg$N/mmq0736c/ZPjLfNJkPb+byQ+jAX+wEHbQR0MjMMEo';
+
+function mustUseMfa(policy: string, staff: StaffRow): boolean {
+  return policy === 'staff' || policy === 'everyone' || staff.mfa_confirmed_at !== null;
+}
+
+async function issueToken(ctx: PlatformContext, staff: StaffRow, kind: 'session' | 'login_challenge', minutes: number, payloadSealed: string | null = null) {
+  const token = ctx.tokens.secret();
+  const now = ctx.clock.now();
+  const expiresAt = new Date(now.getTime() + minutes * 60_000).toISOString();
+  await ctx.db
+    .insertInto('tokens')
+    .values({
+      id: `tok_${ctx.tokens.id()}`,
+      kind,
+      hash: hashToken(token),
+      org_id: staff.org_id,
+      user_id: null,
+      staff_id: staff.id,
+      event_id: null,
+      role: null,
+      name: kind === 'session' ? 't1 login' : null,
+      expires_at: expiresAt,
+      used_at: null,
+      revoked_at: null,
+      created_by: staff.email,
+      created_at: now.toISOString(),
+      last_used_at: null,
+      payload_sealed: payloadSealed,
+    })
+    .execute();
+  return { token, expiresAt };
+}
+
+async function session(ctx: PlatformContext, staff: StaffRow, recoveryCodes: string[] | null): Promise<StaffLoginResult> {
+  const { token, expiresAt } = await issueToken(ctx, staff, 'session', STAFF_SESSION_HOURS * 60);
+  return {
+    next: 'done',
+    token,
+    expiresAt,
+    staff: { id: staff.id, email: staff.email, name: staff.name, role: staff.role as StaffRole },
+    recoveryCodes,
+  };
+}
+
+const BAD_CREDENTIALS = 'The email or password is not correct.';
+
+export async function staffPasswordLogin(ctx: PlatformContext, email: string, password: string, ip: string): Promise<StaffLoginResult> {
+  await enforceRateLimit(ctx.db, ctx.clock, STAFF_LOGIN_PER_IP, ip, 'sign-in attempts from this address');
+  await enforceRateLimit(ctx.db, ctx.clock, STAFF_LOGIN_PER_ACCOUNT, email, 'sign-in attempts for this account');
+  const row = await ctx.db
+    .selectFrom('staff')
+    .innerJoin('organisations', 'organisations.id', 'staff.org_id')
+    .selectAll('staff')
+    .select('organisations.mfa_policy')
+    .where('staff.email', '=', email)
+    .orderBy('staff.created_at')
+    .executeTakeFirst();
+  const valid = await verifyPassword(row?.password_hash ?? DUMMY_HASH, password);
+  if (!row || !row.password_hash || !valid) throw new HttpError('unauthenticated', BAD_CREDENTIALS);
+  const { mfa_policy: policy, ...staff } = row;
+  await clearRateLimit(ctx.db, STAFF_LOGIN_PER_ACCOUNT, email);
+  if (!mustUseMfa(policy, staff)) return session(ctx, staff, null);
+  if (staff.mfa_confirmed_at && staff.mfa_secret_enc) {
+    const { token, expiresAt } = await issueToken(ctx, staff, 'login_challenge', CHALLENGE_MINUTES);
+    return { next: 'mfa_code', challenge: token, expiresAt };
+  }
+  const secret = newTotpSecret();
+  const { token, expiresAt } = await issueToken(ctx, staff, 'login_challenge', CHALLENGE_MINUTES, ctx.secrets.seal(secret));
+  return {
+    next: 'mfa_enroll',
+    challenge: token,
+    expiresAt,
+    otpauthUri: otpauthUri(secret, ISSUER, staff.email),
+    setupKey: formatSetupKey(secret),
+  };
+}
+
+const BAD_CODE = 'That code is not valid. Use the current code from your authenticator app, or a recovery code.';
+
+export async function staffSecondFactor(ctx: PlatformContext, challenge: string, code: string): Promise<StaffLoginResult> {
+  const row = await ctx.db
+    .selectFrom('tokens')
+    .selectAll()
+    .where('hash', '=', hashToken(challenge))
+    .where('kind', '=', 'login_challenge')
+    .executeTakeFirst();
+  if (!row || linkState(row, ctx.clock.now()) !== 'valid' || !row.staff_id) {
+    throw new HttpError('unauthenticated', 'The sign-in has expired or was already completed; start again.');
+  }
+  await enforceRateLimit(ctx.db, ctx.clock, STAFF_CODE_PER_ACCOUNT, row.staff_id, 'codes for this account');
+  return ctx.db.transaction().execute(async (trx) => {
+    const staff = await trx.selectFrom('staff').selectAll().where('id', '=', row.staff_id!).executeTakeFirstOrThrow();
+    let recoveryCodes: string[] | null = null;
+    if (row.payload_sealed) {
+      const step = acceptTotp(ctx.secrets.open(row.payload_sealed), code, ctx.clock.now(), null);
+      if (step === null) throw new HttpError('unauthenticated', BAD_CODE);
+      const now = ctx.clock.now().toISOString();
+      await trx
+        .updateTable('staff')
+        .set({ mfa_secret_enc: row.payload_sealed, mfa_confirmed_at: now, mfa_last_step: step })
+        .where('id', '=', staff.id)
+        .execute();
+      recoveryCodes = await replaceRecoveryCodes(trx, { ...ctx, db: trx }, { staffId: staff.id });
+    } else {
+      const accepted = await acceptSecondFactor(
+        trx,
+        ctx,
+        { kind: 'staff', id: staff.id, secretSealed: staff.mfa_secret_enc!, lastStep: staff.mfa_last_step === null ? null : Number(staff.mfa_last_step) },
+        code,
+      );
+      if (!accepted) throw new HttpError('unauthenticated', BAD_CODE);
+    }
+    const used = await trx
+      .updateTable('tokens')
+      .set({ used_at: ctx.clock.now().toISOString() })
+      .where('id', '=', row.id)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(used.numUpdatedRows) !== 1) throw new HttpError('unauthenticated', 'This sign-in was already completed; start again.');
+    await clearRateLimit(trx, STAFF_CODE_PER_ACCOUNT, staff.id);
+    return session({ ...ctx, db: trx }, staff, recoveryCodes);
+  });
+}
+
+export async function revokeSession(ctx: PlatformContext, tokenId: string): Promise<void> {
+  await ctx.db
+    .updateTable('tokens')
+    .set({ revoked_at: ctx.clock.now().toISOString() })
+    .where('id', '=', tokenId)
+    .where('kind', '=', 'session')
+    .execute();
+}
