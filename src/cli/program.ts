@@ -115,6 +115,129 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     .addHelpText('after', examples('t1 status jane.doe@contoso.example', 't1 status jane.doe@contoso.example --event customer-day-live --json'))
     .action(action(() => import('../commands/status/status.ts'), ([email], o) => ({ email, event: o.event })));
 
+
+  // Support actions: each takes --reason and --ticket (audited) and asks before acting.
+  const withAction = (command: Commander) =>
+    command
+      .option('--reason <text>', 'why (recorded in the audit log)')
+      .option('--ticket <id>', 'support ticket id (recorded in the audit log)')
+      .option('-y, --yes', 'do not ask for confirmation');
+  const actionFlags = (o: Record<string, unknown>) => ({ reason: o.reason, ticket: o.ticket, yes: Boolean(o.yes) });
+
+  withAction(
+    users
+      .command('unlock')
+      .description('clear a sign-in lock left by repeated failed attempts')
+      .argument('<email>', "the person's email"),
+  )
+    .addHelpText('after', examples('t1 users unlock yuki.sato@proseware.example --ticket SUP-1234'))
+    .action(action(() => import('../commands/users/unlock.ts'), ([email], o) => ({ email, ...actionFlags(o) })));
+
+  const verification = program.command('verification').description('verification emails');
+  withAction(
+    verification
+      .command('resend')
+      .description('send "verify your account" (not verified yet) or "registration complete" (verified)')
+      .argument('<email>', "the person's email")
+      .requiredOption('--event <event>', 'event slug or id')
+      .option('--force', 'send even if one went out in the last minute'),
+  )
+    .addHelpText('after', examples('t1 verification resend priya.natarajan@fabrikam.example --event product-summit-2027 --ticket SUP-1234'))
+    .action(action(() => import('../commands/verification/resend.ts'), ([email], o) => ({ email, event: o.event, force: Boolean(o.force), ...actionFlags(o) })));
+
+  const magicLink = program.command('magic-link').description('single-use login links');
+  withAction(
+    magicLink
+      .command('create')
+      .description("print a single-use login link, or email it with --send (lifetime: the event's setting)")
+      .argument('<email>', "the person's email")
+      .requiredOption('--event <event>', 'event slug or id')
+      .option('--ttl <duration>', 'lifetime such as 15m, 2h or 7d (at most 7 days)')
+      .option('--send', 'email the link instead of printing it'),
+  )
+    .addHelpText('after', examples('t1 magic-link create ana.souza@cohowinery.example --event customer-day-live', 't1 magic-link create ana.souza@cohowinery.example --event customer-day-live --ttl 2h --send'))
+    .action(
+      action(() => import('../commands/magic-link/create.ts'), ([email], o) => ({ email, event: o.event, ttl: o.ttl, send: Boolean(o.send), ...actionFlags(o) })),
+    );
+
+  const setPasswordLink = program.command('set-password-link').description('set-password emails for people created without a password');
+  withAction(
+    setPasswordLink
+      .command('send')
+      .description('email a new set-password link (the older one stops working)')
+      .argument('<email>', "the person's email")
+      .requiredOption('--event <event>', 'event slug or id'),
+  )
+    .addHelpText('after', examples('t1 set-password-link send benjamin.cohen@wideworldimporters.example --event product-summit-2027'))
+    .action(action(() => import('../commands/set-password-link/send.ts'), ([email], o) => ({ email, event: o.event, ...actionFlags(o) })));
+
+  const password = program.command('password').description('password resets');
+  withAction(
+    password
+      .command('reset')
+      .description('a password reset link valid for one hour, emailed (default) or printed')
+      .argument('<email>', "the person's email")
+      .option('--send', 'email the link to the person (the default)')
+      .option('--print-link', 'print the link instead of emailing it')
+      .option('--event <event>', 'event whose password rules apply'),
+  )
+    .addHelpText('after', examples('t1 password reset hiroshi.tanaka@contoso.example --send --ticket SUP-1234', 't1 password reset hiroshi.tanaka@contoso.example --print-link'))
+    .action(
+      action(() => import('../commands/password/reset.ts'), ([email], o) => ({
+        email,
+        event: o.event,
+        send: Boolean(o.send),
+        printLink: Boolean(o.printLink),
+        ...actionFlags(o),
+      })),
+    );
+
+  const mfa = program.command('mfa').description('two-factor authentication of people');
+  mfa
+    .command('status')
+    .description('enrolled or not, since when, recovery codes left, pending enrollment')
+    .argument('<email>', "the person's email")
+    .addHelpText('after', examples('t1 mfa status hiroshi.tanaka@contoso.example'))
+    .action(action(() => import('../commands/mfa/status.ts'), ([email]) => ({ email })));
+  withAction(
+    mfa
+      .command('qr')
+      .description('a new 2FA enrollment link (24 hours), emailed with --send or drawn as a QR code with --show')
+      .argument('<email>', "the person's email")
+      .option('--send', 'email the enrollment link')
+      .option('--show', 'draw the enrollment link as a QR code for the person to scan'),
+  )
+    .addHelpText('after', examples('t1 mfa qr hiroshi.tanaka@contoso.example --send', 't1 mfa qr hiroshi.tanaka@contoso.example --show'))
+    .action(action(() => import('../commands/mfa/qr.ts'), ([email], o) => ({ email, send: Boolean(o.send), show: Boolean(o.show), ...actionFlags(o) })));
+  withAction(
+    mfa
+      .command('reset')
+      .description("remove a person's 2FA after verifying their identity (admin)")
+      .argument('<email>', "the person's email")
+      .option('--verified-by <method>', 'how identity was verified, instead of the checklist questions'),
+  )
+    .addHelpText('after', examples('t1 mfa reset hiroshi.tanaka@contoso.example --ticket SUP-1234', 't1 mfa reset hiroshi.tanaka@contoso.example --verified-by "video call with ID" --yes'))
+    .action(action(() => import('../commands/mfa/reset.ts'), ([email], o) => ({ email, verifiedBy: o.verifiedBy, ...actionFlags(o) })));
+
+  const mail = program.command('mail').description('emails the platform sent');
+  mail
+    .command('log')
+    .description("a person's emails: time, template, subject, delivery status, attempts, last error")
+    .argument('<email>', "the person's email")
+    .option('--event <event>', 'only emails about this event')
+    .addHelpText('after', examples('t1 mail log priya.natarajan@fabrikam.example', 't1 mail log priya.natarajan@fabrikam.example --event product-summit-2027 --json'))
+    .action(action(() => import('../commands/mail/log.ts'), ([email], o) => ({ email, event: o.event })));
+
+  program
+    .command('audit')
+    .description('the audit log of support actions, newest first')
+    .option('--user <email>', 'actions on this person')
+    .option('--agent <email>', 'actions by this agent')
+    .option('--since <duration>', 'only the last 30m, 12h, 7d...')
+    .option('--limit <n>', 'at most n entries (1-1000)', wholeNumber(1, 1000), 100)
+    .addHelpText('after', examples('t1 audit --since 7d', 't1 audit --user hiroshi.tanaka@contoso.example --json'))
+    .action(action(() => import('../commands/audit/list.ts'), (_args, o) => ({ user: o.user, agent: o.agent, since: o.since, limit: o.limit })));
+
   const events = program.command('events').description('list and inspect events');
   events
     .command('list')
@@ -130,10 +253,18 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
 
   program
     .command('login')
-    .description('save an API token for a platform in the active profile')
-    .option('--token [token]', 'the API token; without a value it is read from stdin or asked for')
-    .addHelpText('after', examples('t1 login --api-url https://events.example.com --token', 'echo "$TOKEN" | t1 login --api-url http://127.0.0.1:7070 --token'))
-    .action(action(() => import('../commands/auth/login.ts'), (_args, o) => ({ token: o.token ?? true })));
+    .description('sign in to a platform (email, password, 2FA code) and save the session in the active profile')
+    .option('--email <email>', 'staff email (asked for when missing)')
+    .option('--token [token]', 'save an API token instead; without a value it is read from stdin or asked for')
+    .addHelpText(
+      'after',
+      examples(
+        't1 login --api-url https://events.example.com',
+        't1 login --api-url https://events.example.com --token',
+        'echo "$TOKEN" | t1 login --api-url http://127.0.0.1:7070 --token',
+      ),
+    )
+    .action(action(() => import('../commands/auth/login.ts'), (_args, o) => ({ token: o.token, email: o.email })));
   program
     .command('logout')
     .description('forget the token saved in the active profile')

@@ -18,8 +18,15 @@ const NOT_FOUND_HINTS: Record<string, string> = {
   registration: "See the person's registrations: t1 users show <email>",
 };
 
+const CONFLICT_HINTS: Record<string, string> = {
+  recently_sent: 'Add --force to send it anyway.',
+  password_already_set: 'Send a password reset instead: t1 password reset <email>',
+  identity_not_verified: 'Nothing was removed. Confirm every check, or name the method with --verified-by.',
+};
+
 function hintFor(error: ApiError): string | undefined {
   if (error.status === 404) return NOT_FOUND_HINTS[String(error.details?.resource)];
+  if (error.status === 409) return CONFLICT_HINTS[String(error.details?.reason)];
   if (error.status === 401) {
     return 'Log in with "t1 login --token" (or set T1_TOKEN) using a token from your platform admin.';
   }

@@ -6,6 +6,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, request as undiciRequest } from 'undici';
 import { z } from 'zod';
 import {
+  auditEntrySchema,
+  emailLogEntrySchema,
+  identityChecklistSchema,
+  issuedLinkSchema,
+  mfaResetResultSchema,
+  mfaStatusSchema,
+  sentEmailSchema,
+  staffLoginResultSchema,
+  unlockResultSchema,
   createdTokenSchema,
   eventDetailSchema,
   eventSummarySchema,
@@ -16,6 +25,22 @@ import {
   whoAmISchema,
 } from '../contract/schemas.ts';
 import type {
+  AuditEntry,
+  AuditQuery,
+  CreateMagicLinkBody,
+  EmailLogEntry,
+  IdentityChecklist,
+  IssuedLinkView,
+  MfaEnrollmentBody,
+  MfaResetBody,
+  MfaResetResult,
+  MfaStatus,
+  PasswordResetBody,
+  ResendVerificationBody,
+  SentEmail,
+  SetPasswordLinkBody,
+  StaffLoginResult,
+  UnlockResult,
   CreateTokenBody,
   CreatedToken,
   EventDetail,
@@ -44,6 +69,15 @@ export type Health = z.infer<typeof healthSchema>;
 
 const userPageSchema = pageSchema(userSummarySchema);
 const eventPageSchema = pageSchema(eventSummarySchema);
+const emailPageSchema = pageSchema(emailLogEntrySchema);
+const auditPageSchema = pageSchema(auditEntrySchema);
+const revokedSchema = z.object({ revoked: z.boolean() });
+
+/** Why a support action is taken; the audit log records it. */
+export interface ActionContext {
+  reason?: string | undefined;
+  ticket?: string | undefined;
+}
 
 /** Told before each retry, so the CLI can print a notice to stderr. */
 export interface RetryInfo {
@@ -175,6 +209,76 @@ export class PlatformClient {
 
   createToken(body: CreateTokenBody, idempotencyKey?: string): Promise<CreatedToken> {
     return this.#request('POST', '/v1/tokens', { body, idempotencyKey, schema: createdTokenSchema });
+  }
+
+  resendVerification(userRef: string, body: ResendVerificationBody, idempotencyKey?: string): Promise<SentEmail> {
+    return this.#request('POST', `${this.#userPath(userRef)}/verification-emails`, { body, idempotencyKey, schema: sentEmailSchema });
+  }
+
+  createMagicLink(userRef: string, body: CreateMagicLinkBody, idempotencyKey?: string): Promise<IssuedLinkView> {
+    return this.#request('POST', `${this.#userPath(userRef)}/magic-links`, { body, idempotencyKey, schema: issuedLinkSchema });
+  }
+
+  sendSetPasswordLink(userRef: string, body: SetPasswordLinkBody, idempotencyKey?: string): Promise<SentEmail> {
+    return this.#request('POST', `${this.#userPath(userRef)}/set-password-links`, { body, idempotencyKey, schema: sentEmailSchema });
+  }
+
+  startPasswordReset(userRef: string, body: PasswordResetBody, idempotencyKey?: string): Promise<IssuedLinkView> {
+    return this.#request('POST', `${this.#userPath(userRef)}/password-resets`, { body, idempotencyKey, schema: issuedLinkSchema });
+  }
+
+  mfaStatus(userRef: string): Promise<MfaStatus> {
+    return this.#request('GET', `${this.#userPath(userRef)}/mfa`, { schema: mfaStatusSchema });
+  }
+
+  startMfaEnrollment(userRef: string, body: MfaEnrollmentBody, idempotencyKey?: string): Promise<IssuedLinkView> {
+    return this.#request('POST', `${this.#userPath(userRef)}/mfa/enrollments`, { body, idempotencyKey, schema: issuedLinkSchema });
+  }
+
+  resetMfa(userRef: string, body: MfaResetBody, idempotencyKey?: string): Promise<MfaResetResult> {
+    return this.#request('POST', `${this.#userPath(userRef)}/mfa/reset`, { body, idempotencyKey, schema: mfaResetResultSchema });
+  }
+
+  identityChecklist(): Promise<IdentityChecklist> {
+    return this.#request('GET', '/v1/organisation/identity-checklist', { schema: identityChecklistSchema });
+  }
+
+  unlockUser(userRef: string, body: ActionContext, idempotencyKey?: string): Promise<UnlockResult> {
+    return this.#request('POST', `${this.#userPath(userRef)}/unlock`, { body, idempotencyKey, schema: unlockResultSchema });
+  }
+
+  emailLog(userRef: string, query: { event?: string; limit?: number; cursor?: string }): Promise<Page<EmailLogEntry>> {
+    return this.#request('GET', `${this.#userPath(userRef)}/emails`, { query, schema: emailPageSchema });
+  }
+
+  iterateEmailLog(userRef: string, query: { event?: string; limit?: number }): AsyncIterable<EmailLogEntry> {
+    return paginate((cursor) => this.emailLog(userRef, { ...query, cursor }));
+  }
+
+  audit(query: AuditQuery): Promise<Page<AuditEntry>> {
+    return this.#request('GET', '/v1/audit', { query, schema: auditPageSchema });
+  }
+
+  iterateAudit(query: AuditQuery): AsyncIterable<AuditEntry> {
+    return paginate((cursor) => this.audit({ ...query, cursor }), query.cursor);
+  }
+
+  /** Staff sign-in, step one: email and password. */
+  staffLogin(email: string, password: string): Promise<StaffLoginResult> {
+    return this.#request('POST', '/v1/auth/login', { body: { email, password }, schema: staffLoginResultSchema });
+  }
+
+  /** Staff sign-in, step two: an authenticator or recovery code for the challenge. */
+  staffSecondFactor(challenge: string, code: string): Promise<StaffLoginResult> {
+    return this.#request('POST', '/v1/auth/mfa', { body: { challenge, code }, schema: staffLoginResultSchema });
+  }
+
+  logout(): Promise<{ revoked: boolean }> {
+    return this.#request('POST', '/v1/auth/logout', { body: {}, schema: revokedSchema });
+  }
+
+  #userPath(ref: string): string {
+    return `/v1/users/${encodeURIComponent(ref)}`;
   }
 
   async #request<T>(method: Method, path: string, options: RequestOptions<T>): Promise<T> {

@@ -6,6 +6,9 @@ import { installAuth } from './routes/admin/auth-hook.ts';
 import { userRoutes } from './routes/admin/users.ts';
 import { eventRoutes } from './routes/admin/events.ts';
 import { tokenRoutes } from './routes/admin/tokens.ts';
+import { actionRoutes } from './routes/admin/actions.ts';
+import { recordRoutes } from './routes/admin/records.ts';
+import { authRoutes } from './routes/auth.ts';
 import { redactUrl } from './redact.ts';
 
 export interface AppOptions {
@@ -45,6 +48,7 @@ export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): 
   installErrorHandling(app);
 
   app.get('/v1/health', async () => ({ ok: true, version: ctx.version }));
+  authRoutes(app, ctx);
 
   await app.register(
     async (admin) => {
@@ -52,6 +56,8 @@ export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): 
       userRoutes(admin, ctx);
       eventRoutes(admin, ctx);
       tokenRoutes(admin, ctx);
+      actionRoutes(admin, ctx);
+      recordRoutes(admin, ctx);
     },
     { prefix: '/v1' },
   );

@@ -14,6 +14,7 @@ import { minutesFrom, type Clock, type TokenGenerator } from '../clock.ts';
 import { hashPassword } from '../passwords.ts';
 import type { SecretBox } from '../secret-box.ts';
 import { searchColumns } from '../services/user-search.ts';
+import { hashRecoveryCode, newRecoveryCodes } from '../services/recovery-codes.ts';
 import type { Db } from '../storage/database.ts';
 import type { NewEvent, NewRegistration, NewUser } from '../storage/schema.ts';
 
@@ -45,6 +46,13 @@ export const DEMO_EXAMPLES = {
   agentStaff: 'sam.okonkwo@northwind.example',
   viewerStaff: 'alex.moreau@northwind.example',
 } as const;
+
+/** What an admin confirms with the caller before removing their 2FA. */
+export const DEMO_IDENTITY_CHECKLIST = [
+  'The caller gave the full name and email address on the account',
+  'The caller named an event they are registered for',
+  'A code sent to the email address on the account was read back by the caller',
+];
 
 export interface SeedDeps {
   clock: Clock;
@@ -328,6 +336,23 @@ export async function seedDemo(db: Db, deps: SeedDeps): Promise<{ created: boole
       await trx.insertInto('users').values(rows.users).execute();
       await trx.insertInto('registrations').values(rows.registrations).execute();
       await trx.insertInto('staff').values(rows.staff).execute();
+      // Recovery codes nobody knows, so agents see realistic counts; some already used.
+      const enrolled = rows.users.filter((user) => user.mfa_confirmed_at);
+      await trx
+        .insertInto('recovery_codes')
+        .values(
+          enrolled.flatMap((user, index) =>
+            newRecoveryCodes().map((code, n) => ({
+              id: `rc_${deps.tokens.id()}`,
+              user_id: user.id,
+              staff_id: null,
+              hash: hashRecoveryCode(code),
+              used_at: n < index * 3 ? user.mfa_confirmed_at! : null,
+              created_at: user.mfa_confirmed_at!,
+            })),
+          ),
+        )
+        .execute();
     });
   } catch (error) {
     // A seeder racing this one committed the organisation first, so its demo stands.
@@ -418,6 +443,7 @@ function demoRows(deps: SeedDeps, passwordHash: string) {
       name: 'Northwind Events',
       mfa_policy: 'staff',
       ticket_required: 0,
+      identity_checklist: JSON.stringify(DEMO_IDENTITY_CHECKLIST),
       created_at: iso(orgCreated),
     },
     events: [...events.values()].map((event) => event.row),

@@ -49,7 +49,8 @@ export async function authenticate(db: Db, clock: Clock, bearer: string | undefi
     .where('tokens.hash', '=', hashToken(bearer))
     .where('tokens.kind', 'in', ['api', 'session'])
     .executeTakeFirst();
-  if (!row || row.revoked_at || (row.expires_at && row.expires_at <= now)) {
+  // Web sessions of event attendees share the kind but never open the admin API.
+  if (!row || row.revoked_at || (row.expires_at && row.expires_at <= now) || (row.kind === 'session' && !row.staff_id)) {
     throw new HttpError('unauthenticated', 'The API token is unknown, expired or revoked.');
   }
   // A session acts with its staff member's current role; an API token with its own.

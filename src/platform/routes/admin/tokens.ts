@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createTokenBodySchema, type WhoAmI } from '../../../contract/schemas.ts';
 import type { PlatformContext } from '../../context.ts';
 import { issueApiToken, principalLabel, requireRole } from '../../services/staff-auth.ts';
+import { revokeSession } from '../../services/staff-login.ts';
 import { parseInput } from '../validation.ts';
 import { caller } from './auth-hook.ts';
 
@@ -15,6 +16,12 @@ export function tokenRoutes(app: FastifyInstance, ctx: PlatformContext): void {
       tokenName: principal.tokenName,
       staff: principal.staff,
     };
+  });
+
+  app.post('/auth/logout', async (request) => {
+    const principal = caller(request, 'viewer');
+    if (principal.via === 'session') await revokeSession(ctx, principal.tokenId);
+    return { revoked: principal.via === 'session' };
   });
 
   app.post('/tokens', async (request, reply) => {

@@ -1,0 +1,47 @@
+// t1 magic-link create <email> --event E [--ttl 15m] [--send]: a single-use login link,
+// printed for the agent to pass on, or emailed to the person.
+import type { IssuedLinkView } from '../../contract/schemas.ts';
+import type { Deps } from '../../cli/deps.ts';
+import type { Output } from '../../cli/render/output.ts';
+import { formatUtc } from '../../cli/render/format.ts';
+import {
+  actionContext,
+  confirmAction,
+  describeEmail,
+  linkNotice,
+  newIdempotencyKey,
+  parseDurationMinutes,
+  usesEmbeddedPlatform,
+  type ActionFlags,
+} from '../support.ts';
+
+export interface Options extends ActionFlags {
+  email: string;
+  event: string;
+  ttl?: string;
+  send: boolean;
+}
+
+export interface View extends IssuedLinkView {
+  embedded: boolean;
+}
+
+export async function run(options: Options, deps: Deps): Promise<View> {
+  const ttlMinutes = options.ttl === undefined ? undefined : parseDurationMinutes(options.ttl, '--ttl');
+  const verb = options.send ? 'Email' : 'Create';
+  await confirmAction(deps, options, `${verb} a login link for ${options.email} (${options.event})?`);
+  const client = await deps.client();
+  const link = await client.createMagicLink(
+    options.email,
+    { event: options.event, ttlMinutes, send: options.send || undefined, ...actionContext(options) },
+    newIdempotencyKey(),
+  );
+  return { ...link, embedded: await usesEmbeddedPlatform(deps) };
+}
+
+export function render(view: View, out: Output): void {
+  if (view.email) out.line(describeEmail(view.email));
+  if (view.url) out.line(view.url);
+  out.notice(`The link works once and expires ${formatUtc(view.expiresAt)}.`);
+  if (view.url) linkNotice(out, view.embedded);
+}

@@ -1,0 +1,39 @@
+// t1 mfa reset <email> (admin): removes a person's 2FA after verifying who they are,
+// by the organisation's identity checklist asked here, or --verified-by METHOD. The
+// person is emailed that 2FA was removed.
+import type { MfaResetResult } from '../../contract/schemas.ts';
+import type { Deps } from '../../cli/deps.ts';
+import { usageError } from '../../cli/errors.ts';
+import type { Output } from '../../cli/render/output.ts';
+import { actionContext, confirmAction, describeEmail, newIdempotencyKey, type ActionFlags } from '../support.ts';
+
+export interface Options extends ActionFlags {
+  email: string;
+  verifiedBy?: string;
+}
+
+export type View = MfaResetResult;
+
+export async function run(options: Options, deps: Deps): Promise<View> {
+  const client = await deps.client();
+  let checklist: { question: string; confirmed: boolean }[] | undefined;
+  if (!options.verifiedBy) {
+    if (!deps.output.settings.interactive) {
+      throw usageError('Say how the identity was verified with --verified-by METHOD (prompting is off).');
+    }
+    const { questions } = await client.identityChecklist();
+    if (questions.length === 0) throw usageError('The organisation has no identity checklist; pass --verified-by METHOD.');
+    deps.output.notice(`Verify the caller's identity before removing 2FA for ${options.email}:`);
+    checklist = [];
+    for (const question of questions) {
+      checklist.push({ question, confirmed: await deps.prompter().confirm(question, 'pass --verified-by METHOD') });
+    }
+  }
+  await confirmAction(deps, options, `Remove 2FA from ${options.email}? Their authenticator and recovery codes stop working.`);
+  return client.resetMfa(options.email, { verifiedBy: options.verifiedBy, checklist, ...actionContext(options) }, newIdempotencyKey());
+}
+
+export function render(view: View, out: Output): void {
+  out.line(view.removed ? `Removed 2FA from ${view.email}.` : `${view.email} had no 2FA enrolled; nothing was removed.`);
+  out.line(describeEmail(view.notification));
+}

@@ -1,0 +1,31 @@
+// t1 verification resend <email> --event E: the email the person's state calls for —
+// "verify your account" when unverified, "registration complete" when verified.
+import type { SentEmail } from '../../contract/schemas.ts';
+import type { Deps } from '../../cli/deps.ts';
+import type { Output } from '../../cli/render/output.ts';
+import { actionContext, confirmAction, describeEmail, newIdempotencyKey, type ActionFlags } from '../support.ts';
+
+export interface Options extends ActionFlags {
+  email: string;
+  event: string;
+  force: boolean;
+}
+
+export type View = SentEmail;
+
+export async function run(options: Options, deps: Deps): Promise<View> {
+  await confirmAction(deps, options, `Email ${options.email} about their registration for ${options.event}?`);
+  const client = await deps.client();
+  return client.resendVerification(
+    options.email,
+    { event: options.event, force: options.force || undefined, ...actionContext(options) },
+    newIdempotencyKey(),
+  );
+}
+
+export function render(view: View, out: Output): void {
+  out.line(describeEmail(view));
+  if (view.template === 'registration_complete') {
+    out.hint('They were already verified, so they got the "registration complete" email with a sign-in button.');
+  }
+}

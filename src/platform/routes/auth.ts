@@ -1,0 +1,18 @@
+// Staff sign-in for t1 (no bearer token yet): password, then the second factor.
+import type { FastifyInstance } from 'fastify';
+import { staffLoginBodySchema, staffMfaBodySchema } from '../../contract/schemas.ts';
+import type { PlatformContext } from '../context.ts';
+import { staffPasswordLogin, staffSecondFactor } from '../services/staff-login.ts';
+import { parseInput } from './validation.ts';
+
+export function authRoutes(app: FastifyInstance, ctx: PlatformContext): void {
+  app.post('/v1/auth/login', async (request) => {
+    const body = parseInput(staffLoginBodySchema, request.body, 'body');
+    return staffPasswordLogin(ctx, body.email, body.password, request.ip);
+  });
+
+  app.post('/v1/auth/mfa', async (request) => {
+    const body = parseInput(staffMfaBodySchema, request.body, 'body');
+    return staffSecondFactor(ctx, body.challenge, body.code);
+  });
+}
