@@ -316,12 +316,23 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     .option('--port <n>', 'port to listen on (0: any free port)', wholeNumber(0, 65535), 4747)
     .option('--public-url <url>', 'base URL used in links the platform sends')
     .option('--demo', 'seed the demo organisation if the database does not have it')
+    .option('--smtp <url>', 'send emails through this SMTP server, e.g. smtp://user:pass@mail.example.com:587 (env T1_SMTP_URL)')
+    .option('--mail-from <address>', 'From header of the emails')
     .option('--quiet', 'no request log on stderr')
-    .addHelpText('after', examples('t1 platform start', 't1 platform start --db /tmp/p.db --port 7070 --demo'))
+    .addHelpText('after', examples('t1 platform start', 't1 platform start --db /tmp/p.db --port 7070 --demo', 't1 platform start --smtp smtp://127.0.0.1:2525'))
     .action(
       action(
         () => import('../commands/platform/start.ts'),
-        (_args, o) => ({ db: o.db, host: o.host, port: o.port, publicUrl: o.publicUrl, demo: Boolean(o.demo), quiet: Boolean(o.quiet) }),
+        (_args, o) => ({
+          db: o.db,
+          host: o.host,
+          port: o.port,
+          publicUrl: o.publicUrl,
+          demo: Boolean(o.demo),
+          quiet: Boolean(o.quiet),
+          smtp: o.smtp,
+          mailFrom: o.mailFrom,
+        }),
       ),
     );
   platform

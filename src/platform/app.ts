@@ -9,6 +9,9 @@ import { tokenRoutes } from './routes/admin/tokens.ts';
 import { actionRoutes } from './routes/admin/actions.ts';
 import { recordRoutes } from './routes/admin/records.ts';
 import { authRoutes } from './routes/auth.ts';
+import { installWebKit, SECURITY_HEADERS } from './routes/web/kit.ts';
+import { linkPageRoutes } from './routes/web/link-pages.ts';
+import { signInRoutes } from './routes/web/sign-in.ts';
 import { redactUrl } from './redact.ts';
 
 export interface AppOptions {
@@ -44,11 +47,18 @@ export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', String(request.id));
     reply.header('cache-control', 'no-store');
+    reply.headers(SECURITY_HEADERS);
   });
   installErrorHandling(app);
 
   app.get('/v1/health', async () => ({ ok: true, version: ctx.version }));
   authRoutes(app, ctx);
+
+  await app.register(async (web) => {
+    await installWebKit(web, ctx);
+    linkPageRoutes(web, ctx);
+    signInRoutes(web, ctx);
+  });
 
   await app.register(
     async (admin) => {

@@ -11,6 +11,8 @@ export interface PlatformContext {
   /** Base of every link the platform puts in emails and pages. */
   publicUrl: string;
   version: string;
+  /** How long to hold back the answer to a failed sign-in, by failures in a row. */
+  signInDelayMs(failures: number): number;
   mail: {
     /** False without SMTP: emails are kept as "captured" instead of sent. */
     deliveryEnabled: boolean;

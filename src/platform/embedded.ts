@@ -61,12 +61,22 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
     database: embeddedDatabase(options.dataDir),
     publicUrl: options.publicUrl ?? EMBEDDED_PUBLIC_URL,
     env: options.env,
+    smtpUrl: options.env.T1_SMTP_URL,
   });
   try {
     const { created } = await seedDemo(platform.ctx.db, platform.ctx);
     const token = await cliToken(platform.ctx, join(options.dataDir, 'cli-token'));
     const url = await platform.listen('127.0.0.1', 0);
-    return { url, token, seeded: created, close: () => platform.close() };
+    return {
+      url,
+      token,
+      seeded: created,
+      async close() {
+        // The CLI exits right after its command: send what the command queued first.
+        await platform.delivery?.deliverDue();
+        await platform.close();
+      },
+    };
   } catch (error) {
     await platform.close();
     throw error;

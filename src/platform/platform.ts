@@ -24,6 +24,13 @@ export interface OpenPlatformOptions {
   logStream?: NodeJS.WritableStream;
   clock?: Clock;
   tokens?: TokenGenerator;
+  /** Overrides the growing delay after failed sign-ins (tests use none). */
+  signInDelayMs?: (failures: number) => number;
+}
+
+/** 0.25 s after the first failure, doubling, at most 4 s: slow for guessing, fine for typos. */
+export function growingDelayMs(failures: number): number {
+  return failures <= 0 ? 0 : Math.min(250 * 2 ** (failures - 1), 4000);
 }
 
 export interface Platform {
@@ -64,6 +71,7 @@ export async function openPlatform(options: OpenPlatformOptions): Promise<Platfo
     secrets,
     publicUrl: options.publicUrl,
     version: VERSION,
+    signInDelayMs: options.signInDelayMs ?? growingDelayMs,
     mail: { deliveryEnabled: delivery !== null, wake: () => delivery?.wake() },
   };
   const app = await buildApp(ctx, { logStream: options.logStream });

@@ -129,10 +129,17 @@ describe('authentication and routing', () => {
     expect(body.error.details?.requiredRole).toBe('admin');
   });
 
-  it.each(['/v1/nothing-here', '/nothing-here', '/v1/users/someone@x.example/nothing'])('unknown route %s: 404 envelope', async (url) => {
+  it.each(['/v1/nothing-here', '/v1/users/someone@x.example/nothing'])('unknown route %s: 404 envelope', async (url) => {
     const response = await inject({ method: 'GET', url, headers: bearer() });
     expect(response.statusCode).toBe(404);
     expect(envelope(response).error.code).toBe('not_found');
+  });
+
+  it('an unknown page outside the API is an HTML "page not found"', async () => {
+    const response = await inject({ method: 'GET', url: '/nothing-here' });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers['content-type']).toContain('text/html');
+    expect(response.body).toContain('Page not found');
   });
 
   it('a method the route does not have: 404 envelope', async () => {

@@ -16,6 +16,8 @@ export interface Options {
   publicUrl?: string;
   demo: boolean;
   quiet: boolean;
+  smtp?: string;
+  mailFrom?: string;
 }
 
 export interface View {
@@ -40,11 +42,15 @@ export async function run(options: Options, deps: Deps): Promise<View> {
   } catch {
     throw usageError(`--public-url "${publicUrl}" is not a URL.`);
   }
+  const smtp = options.smtp ?? deps.env.T1_SMTP_URL;
+  if (smtp && !/^smtps?:\/\//.test(smtp)) throw usageError(`--smtp "${smtp}" must be an smtp:// or smtps:// URL.`);
   const platform = await openPlatform({
     database: location,
     publicUrl,
     env: deps.env,
     logStream: options.quiet ? undefined : deps.io.stderr,
+    smtpUrl: options.smtp ?? deps.env.T1_SMTP_URL,
+    mailFrom: options.mailFrom,
   });
   try {
     const seeded = embedded || options.demo ? (await seedDemo(platform.ctx.db, platform.ctx)).created : false;
@@ -56,6 +62,7 @@ export async function run(options: Options, deps: Deps): Promise<View> {
     }
     deps.output.line(`t1 platform listening on ${url} (database ${describeDatabase(location)}, public URL ${publicUrl})`);
     if (seeded) deps.output.notice('Seeded the demo organisation.');
+    deps.output.notice(platform.delivery ? 'Emails are sent by SMTP.' : 'No SMTP server given (--smtp): emails are kept as "captured", not sent.');
     deps.output.notice('Press Ctrl-C to stop.');
     const stoppedBy = await deps.untilStopped();
     return { url, publicUrl, database: describeDatabase(location), seeded, stoppedBy };

@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorEnvelope } from '../../contract/errors.ts';
 import { HttpError } from '../http-error.ts';
+import { notFoundPage } from './web/kit.ts';
 
 const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; code: string; message: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'bad_request', message: 'The request body is not valid JSON.' },
@@ -36,6 +37,8 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, request, 404, { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` }),
+    request.url.startsWith('/v1/') || request.url === '/v1'
+      ? sendError(reply, request, 404, { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` })
+      : notFoundPage(request, reply),
   );
 }

@@ -1,0 +1,196 @@
+// Signing in to an event's site (password, then a 2FA code when needed; or a login link
+// by email on login-link events), and the event site itself: "coming soon" before the
+// start, the site while it is live (the first visit counts as attendance), and a
+// closing note after the end.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { PlatformContext } from '../../context.ts';
+import { html } from '../../pages/html.ts';
+import { errorSummary, field, form, type FieldErrors } from '../../pages/forms.ts';
+import type { EventRow } from '../../storage/schema.ts';
+import { issueLink } from '../../services/link-tokens.ts';
+import { notifyPerson } from '../../services/notify.ts';
+import { enforceRateLimit, type RateLimit } from '../../services/rate-limit.ts';
+import { moveStage, organisationOf } from '../../services/registration-state.ts';
+import { passwordSignIn, secondFactorSignIn, challengeRow } from '../../services/user-sign-in.ts';
+import { eventPhase } from '../../services/views.ts';
+import { endWebSession, sessionUser } from '../../services/web-session.ts';
+import { formatDateTime } from '../../mail/templates.ts';
+import { HttpError } from '../../http-error.ts';
+import { checkCsrf, csrfToken, formField, secureCookies, sendPage, SESSION_COOKIE, setSessionCookie } from './kit.ts';
+
+const CHALLENGE_COOKIE = 't1_challenge';
+const LOGIN_LINK_PER_IP: RateLimit = { name: 'login-link-ip', max: 20, windowSeconds: 3600 };
+const LOGIN_LINK_PER_ACCOUNT: RateLimit = { name: 'login-link-account', max: 5, windowSeconds: 3600 };
+
+export async function eventBySlug(ctx: PlatformContext, request: FastifyRequest): Promise<EventRow> {
+  const slug = String((request.params as { slug?: string }).slug ?? '').toLowerCase().slice(0, 100);
+  const event = await ctx.db.selectFrom('events').selectAll().where('slug', '=', slug).executeTakeFirst();
+  if (!event) throw new HttpError('not_found', 'There is no event at this address. Check the link you followed.');
+  return event;
+}
+
+function signInForm(request: FastifyRequest, reply: FastifyReply, ctx: PlatformContext, event: EventRow, values: { email?: string; errors?: FieldErrors; message?: string } = {}) {
+  const csrf = csrfToken(request, reply, ctx);
+  const message = values.message ? html`<div class="error-summary" role="alert"><p>${values.message}</p></div>` : '';
+  if (event.login_method === 'magic_link') {
+    return html`${message}<p>Enter the email address you registered with and we will email you a login link.</p>
+${form(`/e/${event.slug}/login-link`, csrf, field({ name: 'email', label: 'Email address', type: 'email', required: true, autocomplete: 'email', value: values.email, errors: values.errors }), 'Email me a login link')}
+<p><a href="/e/${event.slug}/register">Not registered yet? Register</a></p>`;
+  }
+  return html`${message}${errorSummary(values.errors, { email: 'Email address', password: 'Password' })}
+${form(
+  `/e/${event.slug}/login`,
+  csrf,
+  html`${field({ name: 'email', label: 'Email address', type: 'email', required: true, autocomplete: 'username', value: values.email, errors: values.errors })}
+${field({ name: 'password', label: 'Password', type: 'password', required: true, autocomplete: 'current-password', errors: values.errors })}`,
+  'Sign in',
+)}
+<p><a href="/e/${event.slug}/forgot-password">Forgot your password?</a></p>
+<p><a href="/e/${event.slug}/activate">Did not get the activation email?</a></p>
+<p><a href="/e/${event.slug}/register">Not registered yet? Register</a></p>`;
+}
+
+function codeForm(request: FastifyRequest, reply: FastifyReply, ctx: PlatformContext, event: EventRow, error?: string) {
+  const errors = error ? { code: error } : undefined;
+  return html`${errorSummary(errors, { code: 'Code' })}
+<p>Open your authenticator app and enter the 6-digit code it shows for this account.</p>
+${form(`/e/${event.slug}/login/code`, csrfToken(request, reply, ctx), field({ name: 'code', label: 'Authentication code', required: true, autocomplete: 'one-time-code', errors }), 'Sign in')}
+<p>Lost your phone? Enter one of your recovery codes in the same field instead; each works once.</p>`;
+}
+
+export function signInRoutes(app: FastifyInstance, ctx: PlatformContext): void {
+  app.get('/e/:slug/login', async (request, reply) => {
+    const event = await eventBySlug(ctx, request);
+    const user = await sessionUser(ctx.db, ctx, request.cookies[SESSION_COOKIE]);
+    if (user && user.org_id === event.org_id) return reply.redirect(`/e/${event.slug}`, 303);
+    return sendPage(request, reply, 200, { title: 'Sign in', context: event.title, body: signInForm(request, reply, ctx, event) });
+  });
+
+  app.post('/e/:slug/login', async (request, reply) => {
+    checkCsrf(request);
+    const event = await eventBySlug(ctx, request);
+    const email = formField(request, 'email', 254);
+    const password = formField(request, 'password', 1024);
+    const show = (status: number, values: Parameters<typeof signInForm>[4]) =>
+      sendPage(request, reply, status, { title: 'Sign in', context: event.title, body: signInForm(request, reply, ctx, event, { email, ...values }) });
+    if (!email || !password) {
+      const errors: FieldErrors = {};
+      if (!email) errors.email = 'Enter your email address.';
+      if (!password) errors.password = 'Enter your password.';
+      return show(422, { errors });
+    }
+    const outcome = await passwordSignIn(ctx, { event, email, password, ip: request.ip });
+    switch (outcome.kind) {
+      case 'invalid':
+        return show(401, { message: 'The email or password is not correct. Check both and try again.' });
+      case 'locked':
+        return show(423, {
+          message: `This account is locked after too many failed sign-ins, until ${formatDateTime(outcome.until, event.timezone)}. Wait, reset your password, or ask the event's support team to unlock it.`,
+        });
+      case 'not_registered':
+        return show(403, { message: 'This email address is not registered for this event. Register first.' });
+      case 'shut_out':
+        return show(403, { message: "You can't sign in to this event. Contact the organiser if you think this is wrong." });
+      case 'unverified':
+        return show(403, { message: 'Confirm your email address first: use the link in the "verify your account" email, or ask for a new one from the activation page.' });
+      case 'mfa_enroll':
+        return reply.redirect(outcome.enrollmentPath, 303);
+      case 'mfa_code':
+        reply.setCookie(CHALLENGE_COOKIE, outcome.challenge, { path: `/e/${event.slug}`, httpOnly: true, sameSite: 'lax', secure: secureCookies(ctx), maxAge: 600 });
+        return reply.redirect(`/e/${event.slug}/login/code`, 303);
+      case 'signed_in':
+        setSessionCookie(reply, ctx, outcome.session);
+        return reply.redirect(`/e/${event.slug}`, 303);
+    }
+  });
+
+  app.get('/e/:slug/login/code', async (request, reply) => {
+    const event = await eventBySlug(ctx, request);
+    if (!(await challengeRow(ctx, request.cookies[CHALLENGE_COOKIE]))) return reply.redirect(`/e/${event.slug}/login`, 303);
+    return sendPage(request, reply, 200, { title: 'Two-factor authentication', context: event.title, body: codeForm(request, reply, ctx, event) });
+  });
+
+  app.post('/e/:slug/login/code', async (request, reply) => {
+    checkCsrf(request);
+    const event = await eventBySlug(ctx, request);
+    const outcome = await secondFactorSignIn(ctx, request.cookies[CHALLENGE_COOKIE], formField(request, 'code', 64));
+    if (outcome.kind === 'expired') return reply.redirect(`/e/${event.slug}/login`, 303);
+    if (outcome.kind === 'invalid') {
+      return sendPage(request, reply, 401, {
+        title: 'Two-factor authentication',
+        context: event.title,
+        body: codeForm(request, reply, ctx, event, 'That code is not valid. Use the current code from your app (each code works once), or a recovery code.'),
+      });
+    }
+    reply.clearCookie(CHALLENGE_COOKIE, { path: `/e/${event.slug}` });
+    setSessionCookie(reply, ctx, outcome.session);
+    return reply.redirect(`/e/${event.slug}`, 303);
+  });
+
+  app.post('/e/:slug/login-link', async (request, reply) => {
+    checkCsrf(request);
+    const event = await eventBySlug(ctx, request);
+    const email = formField(request, 'email', 254).trim().toLowerCase();
+    if (!email) {
+      return sendPage(request, reply, 422, { title: 'Sign in', context: event.title, body: signInForm(request, reply, ctx, event, { errors: { email: 'Enter your email address.' } }) });
+    }
+    await enforceRateLimit(ctx.db, ctx.clock, LOGIN_LINK_PER_IP, request.ip, 'login link requests from this address');
+    await enforceRateLimit(ctx.db, ctx.clock, LOGIN_LINK_PER_ACCOUNT, email, 'login link requests for this email address');
+    await ctx.db.transaction().execute(async (trx) => {
+      const user = await trx.selectFrom('users').selectAll().where('org_id', '=', event.org_id).where('email', '=', email).executeTakeFirst();
+      if (!user || user.blocked === 1) return;
+      const registration = await trx.selectFrom('registrations').select('status').where('user_id', '=', user.id).where('event_id', '=', event.id).executeTakeFirst();
+      if (!registration || registration.status === 'blocked' || registration.status === 'unregistered') return;
+      const org = await organisationOf(trx, user.org_id);
+      const link = await issueLink(trx, ctx, { kind: 'magic_link', orgId: user.org_id, userId: user.id, eventId: event.id, ttlMinutes: event.magic_link_ttl_minutes, createdBy: 'self-service' });
+      await notifyPerson(trx, ctx, { orgName: org.name, user, event, template: 'login_link', actionUrl: link.url, expiresAt: link.expiresAt });
+    });
+    ctx.mail.wake();
+    return sendPage(request, reply, 200, {
+      title: 'Check your inbox',
+      context: event.title,
+      body: html`<p>If ${email} is registered for ${event.title}, a login link is on its way. It works once; look in spam, junk or promotions folders too.</p>`,
+    });
+  });
+
+  app.post('/e/:slug/logout', async (request, reply) => {
+    checkCsrf(request);
+    const event = await eventBySlug(ctx, request);
+    await endWebSession(ctx.db, ctx, request.cookies[SESSION_COOKIE]);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.redirect(`/e/${event.slug}/login`, 303);
+  });
+
+  app.get('/e/:slug', async (request, reply) => {
+    const event = await eventBySlug(ctx, request);
+    const user = await sessionUser(ctx.db, ctx, request.cookies[SESSION_COOKIE]);
+    if (!user || user.org_id !== event.org_id) return reply.redirect(`/e/${event.slug}/login`, 303);
+    const registration = await ctx.db.selectFrom('registrations').selectAll().where('user_id', '=', user.id).where('event_id', '=', event.id).executeTakeFirst();
+    if (!registration || registration.status === 'unregistered' || registration.status === 'blocked' || user.blocked === 1) {
+      return sendPage(request, reply, 403, { title: 'No access to this event', context: event.title, body: html`<p>You are not registered for ${event.title}. <a href="/e/${event.slug}/register">Register here</a>.</p>` });
+    }
+    const phase = eventPhase(event, ctx.clock.now());
+    const logout = form(`/e/${event.slug}/logout`, csrfToken(request, reply, ctx), html``, 'Sign out');
+    if (phase === 'upcoming') {
+      return sendPage(request, reply, 200, {
+        title: 'Coming soon',
+        context: event.title,
+        body: html`<p>You are all set for ${event.title}. The event starts on <strong>${formatDateTime(event.starts_at, event.timezone)}</strong>. Come back then: this page turns into the event site.</p>${logout}`,
+      });
+    }
+    if (phase === 'ended') {
+      return sendPage(request, reply, 200, { title: 'This event has ended', context: event.title, body: html`<p>${event.title} ended on ${formatDateTime(event.ends_at, event.timezone)}. Thank you for your interest.</p>${logout}` });
+    }
+    if (registration.status === 'registered' || registration.status === 'invited') {
+      const now = ctx.clock.now().toISOString();
+      await ctx.db.updateTable('registrations').set({ attended_at: now }).where('id', '=', registration.id).where('attended_at', 'is', null).execute();
+      await moveStage(ctx.db, ctx.clock, { userId: user.id, eventId: event.id, from: ['verified', 'login_link_sent', 'pending_verification', 'password_not_set', 'invite_sent'], to: { status: 'attended', stage: 'joined' } });
+    }
+    return sendPage(request, reply, 200, {
+      title: event.title,
+      context: 'Live now',
+      body: html`<p>Welcome, ${user.first_name}. The event is live until ${formatDateTime(event.ends_at, event.timezone)}.</p>
+<h2>Agenda</h2><ul><li>Opening keynote</li><li>Breakout sessions</li><li>Closing remarks</li></ul>${registration.status === 'blocked_from_chat' ? html`<p>Chat is turned off for your account.</p>` : ''}${logout}`,
+    });
+  });
+}

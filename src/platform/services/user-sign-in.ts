@@ -1,0 +1,164 @@
+// Attendee sign-in on an event's site: email and password, then a 2FA code when the
+// organisation requires it for everyone or the person enrolled. Failed passwords slow
+// down and, ten in a row, lock the account until it expires or an agent unlocks it.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { hashToken } from '../clock.ts';
+import type { PlatformContext } from '../context.ts';
+import { verifyPassword } from '../passwords.ts';
+import type { EventRow, TokenRow, UserRow } from '../storage/schema.ts';
+import { linkState } from './link-tokens.ts';
+import { acceptSecondFactor, startEnrollment } from './mfa.ts';
+import { clearRateLimit, enforceRateLimit, type RateLimit } from './rate-limit.ts';
+import { organisationOf } from './registration-state.ts';
+import { startWebSession } from './web-session.ts';
+
+export const LOCK_AFTER_FAILURES = 10;
+export const LOCK_MINUTES = 30;
+const CHALLENGE_MINUTES = 10;
+
+export const SIGN_IN_PER_IP: RateLimit = { name: 'sign-in-ip', max: 60, windowSeconds: 15 * 60 };
+export const SIGN_IN_PER_ACCOUNT: RateLimit = { name: 'sign-in-account', max: 30, windowSeconds: 15 * 60 };
+export const CODE_PER_ACCOUNT: RateLimit = { name: 'sign-in-code-account', max: 5, windowSeconds: 5 * 60 };
+
+// Compared against when the email is unknown, so both paths cost one argon2 verify.
+const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$k+Hg+1l86sfL6GliKmTpYg$N/mmq0736c/ZPjLfNJkPb+byQ+jAX+wEHbQR0MjMMEo';
+
+export type SignInOutcome =
+  | { kind: 'invalid' }
+  | { kind: 'locked'; until: string }
+  | { kind: 'not_registered' }
+  | { kind: 'shut_out' }
+  | { kind: 'unverified' }
+  | { kind: 'mfa_code'; challenge: string }
+  | { kind: 'mfa_enroll'; enrollmentPath: string }
+  | { kind: 'signed_in'; session: string };
+
+async function startChallenge(ctx: PlatformContext, user: UserRow, event: EventRow): Promise<string> {
+  const token = ctx.tokens.secret();
+  const now = ctx.clock.now();
+  await ctx.db
+    .insertInto('tokens')
+    .values({
+      id: `chl_${ctx.tokens.id()}`,
+      kind: 'login_challenge',
+      hash: hashToken(token),
+      org_id: user.org_id,
+      user_id: user.id,
+      staff_id: null,
+      event_id: event.id,
+      role: null,
+      name: null,
+      expires_at: new Date(now.getTime() + CHALLENGE_MINUTES * 60_000).toISOString(),
+      used_at: null,
+      revoked_at: null,
+      created_by: 'sign-in',
+      created_at: now.toISOString(),
+      last_used_at: null,
+    })
+    .execute();
+  return token;
+}
+
+async function recordFailure(ctx: PlatformContext, user: UserRow): Promise<void> {
+  const failures = user.failed_logins + 1;
+  const now = ctx.clock.now();
+  await ctx.db
+    .updateTable('users')
+    .set({
+      failed_logins: failures,
+      locked_until: failures >= LOCK_AFTER_FAILURES ? new Date(now.getTime() + LOCK_MINUTES * 60_000).toISOString() : user.locked_until,
+    })
+    .where('id', '=', user.id)
+    .execute();
+  const delay = ctx.signInDelayMs(failures);
+  if (delay > 0) await sleep(delay);
+}
+
+export async function passwordSignIn(
+  ctx: PlatformContext,
+  input: { event: EventRow; email: string; password: string; ip: string },
+): Promise<SignInOutcome> {
+  const email = input.email.trim().toLowerCase();
+  await enforceRateLimit(ctx.db, ctx.clock, SIGN_IN_PER_IP, input.ip, 'sign-in attempts from this address');
+  await enforceRateLimit(ctx.db, ctx.clock, SIGN_IN_PER_ACCOUNT, email, 'sign-in attempts for this account');
+  const user = await ctx.db
+    .selectFrom('users')
+    .selectAll()
+    .where('org_id', '=', input.event.org_id)
+    .where('email', '=', email)
+    .executeTakeFirst();
+  const now = ctx.clock.now().toISOString();
+  if (user?.locked_until && user.locked_until > now) return { kind: 'locked', until: user.locked_until };
+  const valid = await verifyPassword(user?.password_hash ?? DUMMY_HASH, input.password);
+  if (!user || !user.password_hash || !valid) {
+    if (user) await recordFailure(ctx, user);
+    else await sleep(ctx.signInDelayMs(1));
+    return { kind: 'invalid' };
+  }
+  if (user.failed_logins > 0 || user.locked_until) {
+    await ctx.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', user.id).execute();
+  }
+  await clearRateLimit(ctx.db, SIGN_IN_PER_ACCOUNT, email);
+  return afterFirstFactor(ctx, user, input.event);
+}
+
+/** Checks that apply however the first factor was given. */
+async function afterFirstFactor(ctx: PlatformContext, user: UserRow, event: EventRow): Promise<SignInOutcome> {
+  const registration = await ctx.db
+    .selectFrom('registrations')
+    .selectAll()
+    .where('user_id', '=', user.id)
+    .where('event_id', '=', event.id)
+    .executeTakeFirst();
+  if (!registration) return { kind: 'not_registered' };
+  if (user.blocked === 1 || registration.status === 'blocked' || registration.status === 'unregistered') return { kind: 'shut_out' };
+  if (event.verify_email === 1 && user.email_verified_at === null) return { kind: 'unverified' };
+  const org = await organisationOf(ctx.db, user.org_id);
+  if (user.mfa_confirmed_at && user.mfa_secret_enc) return { kind: 'mfa_code', challenge: await startChallenge(ctx, user, event) };
+  if (org.mfa_policy === 'everyone') {
+    const link = await ctx.db.transaction().execute((trx) =>
+      startEnrollment(trx, { ...ctx, db: trx }, { orgName: org.name, user, send: false, createdBy: 'sign-in' }),
+    );
+    return { kind: 'mfa_enroll', enrollmentPath: new URL(link.url!).pathname };
+  }
+  return { kind: 'signed_in', session: await startWebSession(ctx.db, ctx, user, event.id) };
+}
+
+export type CodeOutcome = { kind: 'expired' } | { kind: 'invalid' } | { kind: 'signed_in'; session: string; method: 'code' | 'recovery_code' };
+
+export async function challengeRow(ctx: PlatformContext, challenge: string | undefined): Promise<TokenRow | null> {
+  if (!challenge) return null;
+  const row = await ctx.db
+    .selectFrom('tokens')
+    .selectAll()
+    .where('hash', '=', hashToken(challenge))
+    .where('kind', '=', 'login_challenge')
+    .executeTakeFirst();
+  return row && row.user_id && linkState(row, ctx.clock.now()) === 'valid' ? row : null;
+}
+
+export async function secondFactorSignIn(ctx: PlatformContext, challenge: string | undefined, code: string): Promise<CodeOutcome> {
+  const row = await challengeRow(ctx, challenge);
+  if (!row) return { kind: 'expired' };
+  await enforceRateLimit(ctx.db, ctx.clock, CODE_PER_ACCOUNT, row.user_id!, 'codes for this account');
+  return ctx.db.transaction().execute(async (trx): Promise<CodeOutcome> => {
+    const user = await trx.selectFrom('users').selectAll().where('id', '=', row.user_id!).executeTakeFirstOrThrow();
+    if (!user.mfa_secret_enc) return { kind: 'expired' };
+    const method = await acceptSecondFactor(
+      trx,
+      ctx,
+      { kind: 'user', id: user.id, secretSealed: user.mfa_secret_enc, lastStep: user.mfa_last_step === null ? null : Number(user.mfa_last_step) },
+      code,
+    );
+    if (!method) return { kind: 'invalid' };
+    const used = await trx
+      .updateTable('tokens')
+      .set({ used_at: ctx.clock.now().toISOString() })
+      .where('id', '=', row.id)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(used.numUpdatedRows) !== 1) return { kind: 'expired' };
+    await clearRateLimit(trx, CODE_PER_ACCOUNT, user.id);
+    return { kind: 'signed_in', session: await startWebSession(trx, ctx, user, row.event_id), method };
+  });
+}
