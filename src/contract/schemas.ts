@@ -395,3 +395,20 @@ export const staffLoginResultSchema = z.discriminatedUnion('next', [
   }),
 ]);
 export type StaffLoginResult = z.infer<typeof staffLoginResultSchema>;
+
+// ---- Invitations and webhooks -------------------------------------------------------
+
+export const invitationBodySchema = z.strictObject({
+  email: z.string().trim().toLowerCase().min(3).max(254),
+  firstName: z.string().trim().min(1, 'firstName must not be empty').max(200),
+  lastName: z.string().trim().min(1, 'lastName must not be empty').max(200),
+  role: eventRoleSchema.optional(),
+  ...actionContextSchema,
+});
+export type InvitationBody = z.input<typeof invitationBodySchema>;
+
+export const invitationResultSchema = sentEmailSchema.extend({ userId: z.string() });
+export type InvitationResult = z.infer<typeof invitationResultSchema>;
+
+export const webhookSecretSchema = z.object({ event: z.string(), secret: z.string() });
+export type WebhookSecret = z.infer<typeof webhookSecretSchema>;

@@ -9,9 +9,11 @@ import { tokenRoutes } from './routes/admin/tokens.ts';
 import { actionRoutes } from './routes/admin/actions.ts';
 import { recordRoutes } from './routes/admin/records.ts';
 import { authRoutes } from './routes/auth.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { installWebKit, SECURITY_HEADERS } from './routes/web/kit.ts';
 import { linkPageRoutes } from './routes/web/link-pages.ts';
 import { signInRoutes } from './routes/web/sign-in.ts';
+import { registrationPageRoutes } from './routes/web/registration-pages.ts';
 import { redactUrl } from './redact.ts';
 
 export interface AppOptions {
@@ -53,11 +55,13 @@ export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): 
 
   app.get('/v1/health', async () => ({ ok: true, version: ctx.version }));
   authRoutes(app, ctx);
+  await app.register(async (hooks) => webhookRoutes(hooks, ctx));
 
   await app.register(async (web) => {
     await installWebKit(web, ctx);
     linkPageRoutes(web, ctx);
     signInRoutes(web, ctx);
+    registrationPageRoutes(web, ctx);
   });
 
   await app.register(

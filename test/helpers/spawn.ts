@@ -45,7 +45,8 @@ const live = new Set<ChildProcess>();
 /** Children started with `shared: true` (a server for several tests): only `killAll({ all: true })` ends them. */
 const shared = new WeakSet<ChildProcess>();
 
-function track(child: ChildProcess, isShared = false): void {
+/** Tracks a child started elsewhere (a helper of another file), so `killAll()` ends it too. */
+export function track(child: ChildProcess, isShared = false): void {
   live.add(child);
   if (isShared) shared.add(child);
   child.once('exit', () => live.delete(child));
@@ -103,7 +104,8 @@ export interface RunResult {
   ms: number;
 }
 
-function childEnv(options: SpawnOptions): NodeJS.ProcessEnv {
+/** The environment a spawned t1 gets: `cleanEnv` plus T1_HOME (a fresh directory unless given). */
+export function childEnv(options: SpawnOptions): NodeJS.ProcessEnv {
   return cleanEnv({ T1_HOME: options.home ?? freshDir('t1-home-'), ...options.env });
 }
 

@@ -209,9 +209,23 @@ const supportActions: Migration = {
   },
 };
 
+// Webhook registrations: each event's signing secret (sealed) and the ids already seen.
+const webhooks: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('events').addColumn('webhook_secret_sealed', 'text').execute();
+    await db.schema
+      .createTable('webhook_deliveries')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('event_id', 'text', (c) => c.notNull().references('events.id'))
+      .addColumn('received_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_support_actions': supportActions,
+  '0003_webhooks': webhooks,
 };
 
 export async function migrate(db: Kysely<any>): Promise<void> {

@@ -31,7 +31,14 @@ export interface EventsTable {
   verification_ttl_minutes: number;
   magic_link_ttl_minutes: number;
   set_password_ttl_minutes: number;
+  webhook_secret_sealed: Generated<string | null>;
   created_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  event_id: string;
+  received_at: string;
 }
 
 export interface UsersTable {
@@ -179,6 +186,7 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   rate_limits: RateLimitsTable;
   idempotency_keys: IdempotencyKeysTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type OrganisationRow = Selectable<OrganisationsTable>;

@@ -164,7 +164,16 @@ export function signInRoutes(app: FastifyInstance, ctx: PlatformContext): void {
   app.get('/e/:slug', async (request, reply) => {
     const event = await eventBySlug(ctx, request);
     const user = await sessionUser(ctx.db, ctx, request.cookies[SESSION_COOKIE]);
-    if (!user || user.org_id !== event.org_id) return reply.redirect(`/e/${event.slug}/login`, 303);
+    if (!user || user.org_id !== event.org_id) {
+      // Visitors (such as people following an invitation) land on the event's front page.
+      const open = event.registration_open === 1 && eventPhase(event, ctx.clock.now()) !== 'ended';
+      return sendPage(request, reply, 200, {
+        title: event.title,
+        body: html`<p>${formatDateTime(event.starts_at, event.timezone)} to ${formatDateTime(event.ends_at, event.timezone)}</p>
+${open ? html`<a class="button" href="/e/${event.slug}/register">Register</a> ` : html`<p>Registration is closed.</p>`}
+<p><a href="/e/${event.slug}/login">Already registered? Sign in</a></p>`,
+      });
+    }
     const registration = await ctx.db.selectFrom('registrations').selectAll().where('user_id', '=', user.id).where('event_id', '=', event.id).executeTakeFirst();
     if (!registration || registration.status === 'unregistered' || registration.status === 'blocked' || user.blocked === 1) {
       return sendPage(request, reply, 403, { title: 'No access to this event', context: event.title, body: html`<p>You are not registered for ${event.title}. <a href="/e/${event.slug}/register">Register here</a>.</p>` });

@@ -1,0 +1,42 @@
+// POST /v1/webhooks/registrations: registrations from integrations. No bearer token:
+// the Standard Webhooks signature with the event's secret is the authentication, so
+// the raw body is kept exactly as sent.
+import type { FastifyInstance } from 'fastify';
+import type { PlatformContext } from '../context.ts';
+import { HttpError } from '../http-error.ts';
+import { acceptWebhookRegistration, verifyWebhook, webhookRegistrationSchema } from '../services/webhooks.ts';
+import { parseInput } from './validation.ts';
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export async function webhookRoutes(app: FastifyInstance, ctx: PlatformContext): Promise<void> {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  app.post('/v1/webhooks/registrations', async (request, reply) => {
+    const raw = typeof request.body === 'string' ? request.body : '';
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new HttpError('bad_request', 'The request body is not valid JSON.');
+    }
+    const slug = (parsed as { data?: { event?: unknown } } | null)?.data?.event;
+    const event =
+      typeof slug === 'string' && slug.length <= 100
+        ? await ctx.db.selectFrom('events').selectAll().where('slug', '=', slug.toLowerCase()).executeTakeFirst()
+        : undefined;
+    // Unknown events and events without a secret look the same as a bad signature.
+    if (!event?.webhook_secret_sealed) throw new HttpError('unauthenticated', 'The webhook signature does not match.');
+    verifyWebhook(
+      ctx.secrets.open(event.webhook_secret_sealed),
+      { id: header(request.headers['webhook-id']), timestamp: header(request.headers['webhook-timestamp']), signature: header(request.headers['webhook-signature']) },
+      raw,
+      ctx.clock.now(),
+    );
+    const payload = parseInput(webhookRegistrationSchema, parsed, 'body');
+    const outcome = await acceptWebhookRegistration(ctx, event, header(request.headers['webhook-id'])!.slice(0, 200), payload);
+    return reply.status(outcome.created ? 201 : 200).send(outcome);
+  });
+}

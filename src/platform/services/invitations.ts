@@ -1,0 +1,54 @@
+// Invitations: the organiser invites a person to an event. On password events the email
+// leads to "set me up" (choose a password, then sign in); on login-link events it opens
+// the event site, where the person registers and gets a login link.
+import type { SentEmail } from '../../contract/schemas.ts';
+import type { EventRole } from '../../contract/vocabulary.ts';
+import type { PlatformContext } from '../context.ts';
+import { HttpError } from '../http-error.ts';
+import type { Db } from '../storage/database.ts';
+import type { EventRow } from '../storage/schema.ts';
+import { issueLink } from './link-tokens.ts';
+import { notifyPerson } from './notify.ts';
+import { createRegistration, emailProblem, findOrCreateUser } from './registration.ts';
+
+export interface InvitationInput {
+  orgName: string;
+  event: EventRow;
+  email: string;
+  firstName: string;
+  lastName: string;
+  role: EventRole;
+  createdBy: string;
+}
+
+export async function invite(trx: Db, ctx: PlatformContext, input: InvitationInput): Promise<SentEmail & { userId: string }> {
+  const { event } = input;
+  const email = input.email.trim().toLowerCase();
+  const problem = emailProblem(event, email);
+  if (problem) throw new HttpError('validation_failed', problem, { fields: [{ field: 'body.email', message: problem }] });
+  const { user } = await findOrCreateUser(trx, ctx, event.org_id, {
+    email,
+    values: { first_name: input.firstName, last_name: input.lastName },
+    passwordHash: null,
+  });
+  const existing = await trx.selectFrom('registrations').select(['status']).where('user_id', '=', user.id).where('event_id', '=', event.id).executeTakeFirst();
+  if (existing) {
+    throw new HttpError('conflict', `${email} already has a registration for ${event.slug} (${existing.status}).`, { reason: 'already_registered' });
+  }
+  await createRegistration(trx, ctx, { user, event, role: input.role, type: 'invite', status: 'invited', stage: 'invite_sent' });
+  if (event.login_method === 'password' && user.password_hash === null) {
+    const link = await issueLink(trx, ctx, {
+      kind: 'set_password',
+      orgId: user.org_id,
+      userId: user.id,
+      eventId: event.id,
+      ttlMinutes: event.set_password_ttl_minutes,
+      createdBy: input.createdBy,
+    });
+    const sent = await notifyPerson(trx, ctx, { orgName: input.orgName, user, event, template: 'invitation_password', actionUrl: link.url, expiresAt: link.expiresAt });
+    return { ...sent, userId: user.id };
+  }
+  const site = new URL(`/e/${event.slug}`, ctx.publicUrl).toString();
+  const sent = await notifyPerson(trx, ctx, { orgName: input.orgName, user, event, template: 'invitation_login_link', actionUrl: site });
+  return { ...sent, userId: user.id };
+}

@@ -1,0 +1,243 @@
+// Registration from an event's form, and from invitations and webhooks. The rules of
+// the tier-one guide: required fields and the terms box, no public email domains unless
+// the event allows them, approved domains only when the event names some, and a second
+// registration with a registered address sends "registration complete" and creates
+// nothing new.
+import type { FormField } from '../../contract/schemas.ts';
+import type { EventRole, RegistrationStage, RegistrationStatus, RegistrationType } from '../../contract/vocabulary.ts';
+import { emailDomain, isPublicEmailDomain } from '../data/public-email-domains.ts';
+import type { PlatformContext } from '../context.ts';
+import { hashPassword } from '../passwords.ts';
+import type { Db } from '../storage/database.ts';
+import type { EventRow, UserRow } from '../storage/schema.ts';
+import { issueLink } from './link-tokens.ts';
+import { notifyPerson, signInUrl } from './notify.ts';
+import { passwordProblem } from './password-policy.ts';
+import { organisationOf } from './registration-state.ts';
+import { searchColumns } from './user-search.ts';
+import { eventPhase } from './views.ts';
+
+/** Form fields that map onto the person's profile. */
+export const PROFILE_FIELDS = ['first_name', 'last_name', 'country', 'job_title', 'company'] as const;
+type ProfileField = (typeof PROFILE_FIELDS)[number];
+
+const MAX_FIELD_LENGTH = 200;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export type FieldErrors = Record<string, string>;
+
+export interface RegistrationForm {
+  values: Record<string, string>;
+  email: string;
+  password: string;
+  confirmation: string;
+  termsAccepted: boolean;
+}
+
+export type RegistrationOutcome =
+  | { kind: 'invalid'; errors: FieldErrors }
+  | { kind: 'closed' }
+  /** What the person was sent: what the confirmation page tells them. */
+  | { kind: 'done'; next: 'verify_email' | 'sign_in' | 'login_link' };
+
+export function formFields(event: EventRow): FormField[] {
+  return JSON.parse(event.form_fields) as FormField[];
+}
+
+export function approvedDomains(event: EventRow): string[] {
+  return JSON.parse(event.approved_domains) as string[];
+}
+
+/** Why an address may not register for this event, or null. */
+export function emailProblem(event: EventRow, email: string): string | null {
+  if (!email) return 'Enter your email address.';
+  if (email.length > 254 || !EMAIL_PATTERN.test(email)) return 'Enter a valid email address, such as name@company.com.';
+  const domain = emailDomain(email);
+  const approved = approvedDomains(event);
+  if (approved.length > 0 && !approved.includes(domain)) {
+    return `Registration for this event is open to addresses at ${approved.join(', ')} only. Register with your address at one of those domains.`;
+  }
+  if (event.refuse_public_domains === 1 && isPublicEmailDomain(email)) {
+    return `Addresses at ${domain} are not accepted for this event. Register with your work email address.`;
+  }
+  return null;
+}
+
+export function validateRegistration(event: EventRow, form: RegistrationForm): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const field of formFields(event)) {
+    const value = form.values[field.name]?.trim() ?? '';
+    if (field.required && !value) errors[field.name] = `${field.label} is required; please fill it in.`;
+    else if (value.length > MAX_FIELD_LENGTH) errors[field.name] = `${field.label} can be at most ${MAX_FIELD_LENGTH} characters.`;
+  }
+  const emailError = emailProblem(event, form.email);
+  if (emailError) errors.email = emailError;
+  if (event.login_method === 'password') {
+    const problem = passwordProblem(form.password, form.confirmation, { minLength: event.password_min_length, maxLength: event.password_max_length }, form.email);
+    if (problem) {
+      if (problem.includes('match')) errors.confirmation = problem;
+      else errors.password = problem;
+    }
+  }
+  if (!form.termsAccepted) errors.terms = 'Tick this box to accept the terms and conditions; registration needs it.';
+  return errors;
+}
+
+function profile(values: Record<string, string>): Partial<Record<ProfileField, string>> {
+  const out: Partial<Record<ProfileField, string>> = {};
+  for (const name of PROFILE_FIELDS) {
+    const value = values[name]?.trim();
+    if (value) out[name] = value.slice(0, MAX_FIELD_LENGTH);
+  }
+  return out;
+}
+
+export interface NewPerson {
+  email: string;
+  values: Record<string, string>;
+  passwordHash: string | null;
+}
+
+/** Creates the person (unique by email in the organisation) or returns the existing one. */
+export async function findOrCreateUser(trx: Db, ctx: PlatformContext, orgId: string, person: NewPerson): Promise<{ user: UserRow; created: boolean }> {
+  const existing = await trx.selectFrom('users').selectAll().where('org_id', '=', orgId).where('email', '=', person.email).executeTakeFirst();
+  if (existing) return { user: existing, created: false };
+  const now = ctx.clock.now().toISOString();
+  const fields = profile(person.values);
+  const first = fields.first_name ?? '';
+  const last = fields.last_name ?? '';
+  const user = {
+    id: `usr_${ctx.tokens.id()}`,
+    org_id: orgId,
+    email: person.email,
+    first_name: first,
+    last_name: last,
+    ...searchColumns(first, last),
+    country: fields.country ?? null,
+    job_title: fields.job_title ?? null,
+    company: fields.company ?? null,
+    password_hash: person.passwordHash,
+    email_verified_at: null,
+    mfa_secret_enc: null,
+    mfa_confirmed_at: null,
+    mfa_last_step: null,
+    locked_until: null,
+    created_at: now,
+    updated_at: now,
+  };
+  await trx.insertInto('users').values(user).execute();
+  return { user: await trx.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow(), created: true };
+}
+
+export async function createRegistration(
+  trx: Db,
+  ctx: PlatformContext,
+  input: { user: UserRow; event: EventRow; role: EventRole; type: RegistrationType; status: RegistrationStatus; stage: RegistrationStage },
+): Promise<void> {
+  const now = ctx.clock.now().toISOString();
+  await trx
+    .insertInto('registrations')
+    .values({
+      id: `reg_${ctx.tokens.id()}`,
+      user_id: input.user.id,
+      event_id: input.event.id,
+      role: input.role,
+      type: input.type,
+      status: input.status,
+      stage: input.stage,
+      attended_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+}
+
+/** Sends the login link a login-link event promises right after registering. */
+async function sendLoginLink(trx: Db, ctx: PlatformContext, orgName: string, user: UserRow, event: EventRow) {
+  const link = await issueLink(trx, ctx, { kind: 'magic_link', orgId: user.org_id, userId: user.id, eventId: event.id, ttlMinutes: event.magic_link_ttl_minutes, createdBy: 'registration' });
+  await notifyPerson(trx, ctx, { orgName, user, event, template: 'login_link', actionUrl: link.url, expiresAt: link.expiresAt });
+}
+
+async function sendVerification(trx: Db, ctx: PlatformContext, orgName: string, user: UserRow, event: EventRow) {
+  const link = await issueLink(trx, ctx, { kind: 'verify_email', orgId: user.org_id, userId: user.id, eventId: event.id, ttlMinutes: event.verification_ttl_minutes, createdBy: 'registration' });
+  await notifyPerson(trx, ctx, { orgName, user, event, template: 'verify_account', actionUrl: link.url, expiresAt: link.expiresAt });
+}
+
+export async function registerFromForm(ctx: PlatformContext, event: EventRow, form: RegistrationForm): Promise<RegistrationOutcome> {
+  if (event.registration_open !== 1 || eventPhase(event, ctx.clock.now()) === 'ended') return { kind: 'closed' };
+  const email = form.email.trim().toLowerCase();
+  const errors = validateRegistration(event, { ...form, email });
+  if (Object.keys(errors).length > 0) return { kind: 'invalid', errors };
+  const passwordHash = event.login_method === 'password' ? await hashPassword(form.password) : null;
+
+  const next = await ctx.db.transaction().execute(async (trx) => {
+    const org = await organisationOf(trx, event.org_id);
+    const { user, created } = await findOrCreateUser(trx, ctx, event.org_id, { email, values: form.values, passwordHash });
+    const registration = await trx.selectFrom('registrations').selectAll().where('user_id', '=', user.id).where('event_id', '=', event.id).executeTakeFirst();
+
+    // Already registered: remind them how to get in, change nothing.
+    if (registration && registration.status !== 'invited' && registration.status !== 'unregistered') {
+      if (event.login_method === 'magic_link') {
+        await sendLoginLink(trx, ctx, org.name, user, event);
+        return 'login_link' as const;
+      }
+      if (registration.stage === 'pending_verification') {
+        await sendVerification(trx, ctx, org.name, user, event);
+        return 'verify_email' as const;
+      }
+      await notifyPerson(trx, ctx, { orgName: org.name, user, event, template: 'registration_complete', actionUrl: signInUrl(ctx.publicUrl, event.slug) });
+      return 'sign_in' as const;
+    }
+
+    // A person created without a password (invitation, webhook) sets it by registering.
+    if (!created && passwordHash && user.password_hash === null) {
+      await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: ctx.clock.now().toISOString() }).where('id', '=', user.id).execute();
+    }
+    const verified = user.email_verified_at !== null;
+    let stage: RegistrationStage;
+    if (event.login_method === 'magic_link') stage = 'login_link_sent';
+    else if (event.verify_email === 1 && !verified) stage = 'pending_verification';
+    else stage = 'verified';
+
+    if (registration) {
+      await trx
+        .updateTable('registrations')
+        .set({ status: 'registered', stage, updated_at: ctx.clock.now().toISOString() })
+        .where('id', '=', registration.id)
+        .execute();
+    } else {
+      await createRegistration(trx, ctx, { user, event, role: 'attendee', type: 'registration', status: 'registered', stage });
+    }
+    if (stage === 'login_link_sent') {
+      await sendLoginLink(trx, ctx, org.name, user, event);
+      return 'login_link' as const;
+    }
+    if (stage === 'pending_verification') {
+      await sendVerification(trx, ctx, org.name, user, event);
+      return 'verify_email' as const;
+    }
+    await notifyPerson(trx, ctx, { orgName: org.name, user, event, template: 'registration_complete', actionUrl: signInUrl(ctx.publicUrl, event.slug) });
+    return 'sign_in' as const;
+  });
+  ctx.mail.wake();
+  return { kind: 'done', next };
+}
+
+/**
+ * The "send activation email" page: a verification email for people who have not
+ * confirmed their address, "registration complete" for those who have. Sends nothing
+ * for addresses not registered for the event; the page says the same either way.
+ */
+export async function sendActivationEmail(ctx: PlatformContext, event: EventRow, rawEmail: string): Promise<void> {
+  const email = rawEmail.trim().toLowerCase();
+  await ctx.db.transaction().execute(async (trx) => {
+    const user = await trx.selectFrom('users').selectAll().where('org_id', '=', event.org_id).where('email', '=', email).executeTakeFirst();
+    if (!user || user.blocked === 1) return;
+    const registration = await trx.selectFrom('registrations').select(['status']).where('user_id', '=', user.id).where('event_id', '=', event.id).executeTakeFirst();
+    if (!registration || registration.status === 'blocked' || registration.status === 'unregistered') return;
+    const org = await organisationOf(trx, event.org_id);
+    if (user.email_verified_at === null && event.verify_email === 1) await sendVerification(trx, ctx, org.name, user, event);
+    else await notifyPerson(trx, ctx, { orgName: org.name, user, event, template: 'registration_complete', actionUrl: signInUrl(ctx.publicUrl, event.slug) });
+  });
+  ctx.mail.wake();
+}

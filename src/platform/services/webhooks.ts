@@ -1,0 +1,102 @@
+// Registrations pushed by integrations (forms embedded in social networks), signed the
+// Standard Webhooks way: HMAC-SHA256 over "id.timestamp.body" with the event's secret,
+// five minutes of tolerance, each webhook id accepted once.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { PlatformContext } from '../context.ts';
+import { HttpError } from '../http-error.ts';
+import type { EventRow } from '../storage/schema.ts';
+import { issueLink } from './link-tokens.ts';
+import { notifyPerson, signInUrl } from './notify.ts';
+import { organisationOf } from './registration-state.ts';
+import { createRegistration, emailProblem, findOrCreateUser } from './registration.ts';
+
+export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
+const SECRET_PREFIX = 'whsec_';
+
+export const webhookRegistrationSchema = z.strictObject({
+  type: z.literal('registration.created'),
+  data: z.strictObject({
+    event: z.string().trim().min(1).max(100),
+    email: z.string().trim().toLowerCase().min(3).max(254),
+    firstName: z.string().trim().max(200).optional(),
+    lastName: z.string().trim().max(200).optional(),
+    company: z.string().trim().max(200).optional(),
+    jobTitle: z.string().trim().max(200).optional(),
+    country: z.string().trim().max(200).optional(),
+  }),
+});
+export type WebhookRegistration = z.infer<typeof webhookRegistrationSchema>;
+
+export function newWebhookSecret(): string {
+  return SECRET_PREFIX + randomBytes(32).toString('base64');
+}
+
+export function signWebhook(secret: string, id: string, timestamp: number, body: string): string {
+  const key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+}
+
+export interface WebhookHeaders {
+  id: string | undefined;
+  timestamp: string | undefined;
+  signature: string | undefined;
+}
+
+const refused = (message: string) => new HttpError('unauthenticated', message);
+
+/** Throws unless the headers carry a fresh, valid signature of `body` by `secret`. */
+export function verifyWebhook(secret: string, headers: WebhookHeaders, body: string, now: Date): void {
+  if (!headers.id || !headers.timestamp || !headers.signature) {
+    throw refused('The webhook-id, webhook-timestamp and webhook-signature headers are required.');
+  }
+  const timestamp = Number(headers.timestamp);
+  if (!Number.isInteger(timestamp)) throw refused('webhook-timestamp must be Unix seconds.');
+  if (Math.abs(now.getTime() / 1000 - timestamp) > WEBHOOK_TOLERANCE_SECONDS) {
+    throw refused('The webhook timestamp is more than five minutes away from now.');
+  }
+  const expected = Buffer.from(signWebhook(secret, headers.id, timestamp, body).slice(3), 'base64');
+  const matches = headers.signature.split(' ').some((candidate) => {
+    const [version, value] = candidate.split(',', 2);
+    if (version !== 'v1' || !value) return false;
+    const given = Buffer.from(value, 'base64');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
+  if (!matches) throw refused('The webhook signature does not match.');
+}
+
+export type WebhookOutcome = { created: boolean; userId: string; emailed: 'set_password' | 'registration_complete' };
+
+export async function acceptWebhookRegistration(
+  ctx: PlatformContext,
+  event: EventRow,
+  webhookId: string,
+  payload: WebhookRegistration,
+): Promise<WebhookOutcome> {
+  const problem = emailProblem(event, payload.data.email);
+  if (problem) throw new HttpError('validation_failed', problem, { fields: [{ field: 'body.data.email', message: problem }] });
+  const outcome = await ctx.db.transaction().execute(async (trx): Promise<WebhookOutcome> => {
+    const seen = await trx.selectFrom('webhook_deliveries').select('id').where('id', '=', webhookId).executeTakeFirst();
+    if (seen) throw new HttpError('conflict', 'This webhook id was already received; nothing was done.', { reason: 'replayed' });
+    await trx.insertInto('webhook_deliveries').values({ id: webhookId, event_id: event.id, received_at: ctx.clock.now().toISOString() }).execute();
+    const org = await organisationOf(trx, event.org_id);
+    const { data } = payload;
+    const { user } = await findOrCreateUser(trx, ctx, event.org_id, {
+      email: data.email,
+      values: { first_name: data.firstName ?? '', last_name: data.lastName ?? '', company: data.company ?? '', job_title: data.jobTitle ?? '', country: data.country ?? '' },
+      passwordHash: null,
+    });
+    const registration = await trx.selectFrom('registrations').select(['id']).where('user_id', '=', user.id).where('event_id', '=', event.id).executeTakeFirst();
+    if (registration || user.password_hash !== null) {
+      if (!registration) await createRegistration(trx, ctx, { user, event, role: 'attendee', type: 'webhook', status: 'registered', stage: 'verified' });
+      await notifyPerson(trx, ctx, { orgName: org.name, user, event, template: 'registration_complete', actionUrl: signInUrl(ctx.publicUrl, event.slug) });
+      return { created: !registration, userId: user.id, emailed: 'registration_complete' };
+    }
+    await createRegistration(trx, ctx, { user, event, role: 'attendee', type: 'webhook', status: 'registered', stage: 'password_not_set' });
+    const link = await issueLink(trx, ctx, { kind: 'set_password', orgId: user.org_id, userId: user.id, eventId: event.id, ttlMinutes: event.set_password_ttl_minutes, createdBy: 'webhook' });
+    await notifyPerson(trx, ctx, { orgName: org.name, user, event, template: 'set_password', actionUrl: link.url, expiresAt: link.expiresAt });
+    return { created: true, userId: user.id, emailed: 'set_password' };
+  });
+  ctx.mail.wake();
+  return outcome;
+}
