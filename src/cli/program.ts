@@ -238,6 +238,29 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     .addHelpText('after', examples('t1 audit --since 7d', 't1 audit --user hiroshi.tanaka@contoso.example --json'))
     .action(action(() => import('../commands/audit/list.ts'), (_args, o) => ({ user: o.user, agent: o.agent, since: o.since, limit: o.limit })));
 
+  const invitations = program.command('invitations').description('invite people to events');
+  withAction(
+    invitations
+      .command('send')
+      .description('invite a person: a "set me up" email (password events) or a link to the event site (login-link events)')
+      .argument('<email>', "the person's email")
+      .requiredOption('--event <event>', 'event slug or id')
+      .requiredOption('--first-name <name>', 'first name')
+      .requiredOption('--last-name <name>', 'last name')
+      .addOption(new Option('--role <role>', 'role at the event').choices(EVENT_ROLES).default('attendee')),
+  )
+    .addHelpText('after', examples('t1 invitations send jane.doe@contoso.example --event product-summit-2027 --first-name Jane --last-name Doe --yes'))
+    .action(
+      action(() => import('../commands/invitations/send.ts'), ([email], o) => ({
+        email,
+        event: o.event,
+        firstName: o.firstName,
+        lastName: o.lastName,
+        role: o.role,
+        ...actionFlags(o),
+      })),
+    );
+
   const events = program.command('events').description('list and inspect events');
   events
     .command('list')
@@ -250,6 +273,14 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     .argument('<event>', 'event slug or id')
     .addHelpText('after', examples('t1 events show product-summit-2027'))
     .action(action(() => import('../commands/events/show.ts'), ([ref]) => ({ ref })));
+  withAction(
+    events
+      .command('webhook-secret')
+      .description("replace the event's webhook signing secret and print the new one once (admin)")
+      .argument('<event>', 'event slug or id'),
+  )
+    .addHelpText('after', examples('t1 events webhook-secret product-summit-2027 --yes'))
+    .action(action(() => import('../commands/events/webhook-secret.ts'), ([event], o) => ({ event, ...actionFlags(o) })));
 
   program
     .command('login')

@@ -6,6 +6,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, request as undiciRequest } from 'undici';
 import { z } from 'zod';
 import {
+  invitationResultSchema,
+  webhookSecretSchema,
   auditEntrySchema,
   emailLogEntrySchema,
   identityChecklistSchema,
@@ -25,6 +27,9 @@ import {
   whoAmISchema,
 } from '../contract/schemas.ts';
 import type {
+  InvitationBody,
+  InvitationResult,
+  WebhookSecret,
   AuditEntry,
   AuditQuery,
   CreateMagicLinkBody,
@@ -275,6 +280,14 @@ export class PlatformClient {
 
   logout(): Promise<{ revoked: boolean }> {
     return this.#request('POST', '/v1/auth/logout', { body: {}, schema: revokedSchema });
+  }
+
+  sendInvitation(eventRef: string, body: InvitationBody, idempotencyKey?: string): Promise<InvitationResult> {
+    return this.#request('POST', `/v1/events/${encodeURIComponent(eventRef)}/invitations`, { body, idempotencyKey, schema: invitationResultSchema });
+  }
+
+  rotateWebhookSecret(eventRef: string, body: ActionContext): Promise<WebhookSecret> {
+    return this.#request('POST', `/v1/events/${encodeURIComponent(eventRef)}/webhook-secret`, { body, schema: webhookSecretSchema });
   }
 
   #userPath(ref: string): string {
