@@ -78,7 +78,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     })
     .addHelpText(
       'after',
-      examples('t1 users find jane', 't1 status jane.doe@contoso.example --event product-summit-2027', 't1 events list --json') +
+      examples('t1 users find priya', 't1 status priya.sharma@contoso.example --event product-summit-2027', 't1 events list --json') +
         '\nWith no platform configured, t1 uses an embedded demo platform.\n' +
         'Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 auth/permission, 5 partial, 130 cancelled.\n',
     );
@@ -93,7 +93,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     .addOption(new Option('--role <role>', 'only registrations with this role').choices(EVENT_ROLES))
     .option('--limit <n>', 'show at most n people (1-200)', wholeNumber(1, 200), 25)
     .option('--all', 'show every match, page after page')
-    .addHelpText('after', examples('t1 users find jane', 't1 users find @contoso.example --status invited', 't1 users find "ana g" --event customer-day-live --all --json'))
+    .addHelpText('after', examples('t1 users find priya', 't1 users find okafor --status registered', 't1 users find "priya s" --event customer-day-live --all --json'))
     .action(
       action(
         () => import('../commands/users/find.ts'),
@@ -104,7 +104,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     .command('show')
     .description("a person's profile, account state (lock, 2FA) and registrations")
     .argument('<person>', 'email or user id')
-    .addHelpText('after', examples('t1 users show jane.doe@contoso.example', 't1 users show usr_8f2k1 --json'))
+    .addHelpText('after', examples('t1 users show ngozi.okafor@litware.example', 't1 users show usr_8f2k1 --json'))
     .action(action(() => import('../commands/users/show.ts'), ([ref]) => ({ ref })));
 
   program
@@ -112,7 +112,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     .description('registration status and stage for an event, what it means, and the next step')
     .argument('<email>', "the person's email (or user id)")
     .option('--event <event>', 'event slug or id (needed when the person has several registrations)')
-    .addHelpText('after', examples('t1 status jane.doe@contoso.example', 't1 status jane.doe@contoso.example --event customer-day-live --json'))
+    .addHelpText('after', examples('t1 status ngozi.okafor@litware.example', 't1 status priya.sharma@contoso.example --event customer-day-live --json'))
     .action(action(() => import('../commands/status/status.ts'), ([email], o) => ({ email, event: o.event })));
 
 
@@ -155,7 +155,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
       .option('--ttl <duration>', 'lifetime such as 15m, 2h or 7d (at most 7 days)')
       .option('--send', 'email the link instead of printing it'),
   )
-    .addHelpText('after', examples('t1 magic-link create ana.souza@cohowinery.example --event customer-day-live', 't1 magic-link create ana.souza@cohowinery.example --event customer-day-live --ttl 2h --send'))
+    .addHelpText('after', examples('t1 magic-link create arjun.patel@litware.example --event customer-day-live', 't1 magic-link create arjun.patel@litware.example --event customer-day-live --ttl 2h --send'))
     .action(
       action(() => import('../commands/magic-link/create.ts'), ([email], o) => ({ email, event: o.event, ttl: o.ttl, send: Boolean(o.send), ...actionFlags(o) })),
     );

@@ -362,6 +362,17 @@ export async function seedDemo(db: Db, deps: SeedDeps): Promise<{ created: boole
   return { created: true, orgId: DEMO_ORG_ID };
 }
 
+// Events start on the hour, at a sensible local time: 09:00 in New York and Singapore;
+// the live one on the hour before it started.
+const START_HOUR_UTC: Record<EventKey, number | null> = { upcoming: 14, live: null, ended: 1 };
+
+function onTheHour(date: Date, utcHour: number | null): Date {
+  const rounded = new Date(date);
+  rounded.setUTCMinutes(0, 0, 0);
+  if (utcHour !== null) rounded.setUTCHours(utcHour);
+  return rounded;
+}
+
 function demoRows(deps: SeedDeps, passwordHash: string) {
   const now = deps.clock.now();
   const iso = (date: Date) => date.toISOString();
@@ -370,7 +381,7 @@ function demoRows(deps: SeedDeps, passwordHash: string) {
   const events = new Map<EventKey, { row: NewEvent; starts: Date; created: Date }>();
   for (const [key, spec] of Object.entries(EVENTS) as [EventKey, EventSpec][]) {
     const { startsIn, lasts, createdAgo, ...columns } = spec;
-    const starts = minutesFrom(now, startsIn);
+    const starts = onTheHour(minutesFrom(now, startsIn), START_HOUR_UTC[key]);
     const created = minutesFrom(now, -createdAgo);
     const row: NewEvent = {
       ...columns,
