@@ -2,6 +2,7 @@
 // with them; the client validates what it receives with them.
 import { z } from 'zod';
 import {
+  EMAIL_TEMPLATES,
   EVENT_PHASES,
   EVENT_ROLES,
   LOGIN_METHODS,
@@ -230,17 +231,7 @@ export const resendVerificationBodySchema = z.strictObject({
 });
 export type ResendVerificationBody = z.input<typeof resendVerificationBodySchema>;
 
-export const emailTemplateSchema = z.enum([
-  'verify_account',
-  'registration_complete',
-  'login_link',
-  'set_password',
-  'invitation_password',
-  'invitation_login_link',
-  'password_reset',
-  'mfa_enrollment',
-  'mfa_removed',
-]);
+export const emailTemplateSchema = z.enum(EMAIL_TEMPLATES);
 
 export const sentEmailSchema = z.object({
   emailId: z.string(),

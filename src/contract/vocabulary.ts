@@ -43,6 +43,20 @@ export type MfaPolicy = (typeof MFA_POLICIES)[number];
 export const EVENT_PHASES = ['upcoming', 'live', 'ended'] as const;
 export type EventPhase = (typeof EVENT_PHASES)[number];
 
+/** The emails the platform sends. */
+export const EMAIL_TEMPLATES = [
+  'verify_account',
+  'registration_complete',
+  'login_link',
+  'set_password',
+  'invitation_password',
+  'invitation_login_link',
+  'password_reset',
+  'mfa_enrollment',
+  'mfa_removed',
+] as const;
+export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
+
 /** True when `held` grants at least what `needed` asks for. */
 export function roleAllows(held: StaffRole, needed: StaffRole): boolean {
   return STAFF_ROLES.indexOf(held) >= STAFF_ROLES.indexOf(needed);

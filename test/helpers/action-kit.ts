@@ -131,3 +131,15 @@ export async function outboxCount(world: ActionWorld, email: string, template?: 
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** Polls `read` until it returns `expected` (compared as JSON), or throws after `timeoutMs`. */
+export async function waitFor<T>(read: () => Promise<T>, expected: T, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T;
+  do {
+    last = await read();
+    if (JSON.stringify(last) === JSON.stringify(expected)) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  } while (Date.now() < deadline);
+  throw new Error(`Still ${JSON.stringify(last)} after ${timeoutMs} ms, expected ${JSON.stringify(expected)}.`);
+}

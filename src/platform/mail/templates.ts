@@ -2,29 +2,10 @@
 // template fills one layout (greeting, what to do, a button, when the link expires, what
 // to do if the email was unexpected), so all of them look and read alike.
 import escapeHtml from 'escape-html';
+import { EMAIL_TEMPLATES, type EmailTemplate } from '../../contract/vocabulary.ts';
 
-export type TemplateName =
-  | 'verify_account'
-  | 'registration_complete'
-  | 'login_link'
-  | 'set_password'
-  | 'invitation_password'
-  | 'invitation_login_link'
-  | 'password_reset'
-  | 'mfa_enrollment'
-  | 'mfa_removed';
-
-export const TEMPLATE_NAMES: readonly TemplateName[] = [
-  'verify_account',
-  'registration_complete',
-  'login_link',
-  'set_password',
-  'invitation_password',
-  'invitation_login_link',
-  'password_reset',
-  'mfa_enrollment',
-  'mfa_removed',
-];
+export type TemplateName = EmailTemplate;
+export const TEMPLATE_NAMES = EMAIL_TEMPLATES;
 
 export interface TemplateVars {
   recipientName: string;

@@ -8,6 +8,7 @@ import type { Db } from '../storage/database.ts';
 import type { EventRow } from '../storage/schema.ts';
 import { HttpError } from '../http-error.ts';
 import { eventSummary } from './views.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 
 /** Unregistered people are not counted as registrants. */
 const COUNTED_STATUSES = REGISTRATION_STATUSES.filter((s) => s !== 'unregistered');
@@ -25,15 +26,6 @@ export async function findEventRow(db: Db, orgId: string, ref: string): Promise<
 
 const cursorSchema = z.tuple([z.string().max(40), z.string().max(100)]);
 
-function decodeCursor(text: string): [string, string] {
-  try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
-  } catch {
-    throw new HttpError('invalid_cursor', 'The cursor is not valid. Start again from the first page.', {
-      fields: [{ field: 'cursor', message: 'not a cursor this server issued' }],
-    });
-  }
-}
 
 async function registrantCounts(db: Db, eventIds: string[]): Promise<Map<string, number>> {
   if (eventIds.length === 0) return new Map();
@@ -53,7 +45,7 @@ export async function listEvents(
   now: Date,
   page: { limit: number; cursor?: string },
 ): Promise<Page<EventSummary>> {
-  const after = page.cursor ? decodeCursor(page.cursor) : undefined;
+  const after = page.cursor ? decodeCursor(page.cursor, cursorSchema) : undefined;
   const rows = await db
     .selectFrom('events')
     .selectAll()
@@ -70,7 +62,7 @@ export async function listEvents(
     items: items.map((event) => eventSummary(event, counts.get(event.id) ?? 0, now)),
     nextCursor:
       rows.length > page.limit && last
-        ? Buffer.from(JSON.stringify([last.starts_at, last.id])).toString('base64url')
+        ? encodeCursor([last.starts_at, last.id])
         : null,
   };
 }

@@ -4,6 +4,7 @@
 import { hashToken, type Clock, type TokenGenerator } from '../clock.ts';
 import type { Db } from '../storage/database.ts';
 import type { TokenRow } from '../storage/schema.ts';
+import { storeToken } from './token-store.ts';
 
 export const LINK_KINDS = ['verify_email', 'magic_link', 'set_password', 'reset_password', 'mfa_enroll'] as const;
 export type LinkKind = (typeof LINK_KINDS)[number];
@@ -46,41 +47,25 @@ export async function issueLink(
   deps: { clock: Clock; tokens: TokenGenerator; publicUrl: string },
   input: IssueLinkInput,
 ): Promise<IssuedLink> {
-  const now = deps.clock.now();
-  const nowIso = now.toISOString();
   await db
     .updateTable('tokens')
-    .set({ revoked_at: nowIso })
+    .set({ revoked_at: deps.clock.now().toISOString() })
     .where('user_id', '=', input.userId)
     .where('kind', '=', input.kind)
     .where('used_at', 'is', null)
     .where('revoked_at', 'is', null)
     .execute();
-  const token = deps.tokens.secret();
-  const id = `lnk_${deps.tokens.id()}`;
-  const expiresAt = new Date(now.getTime() + input.ttlMinutes * 60_000).toISOString();
-  await db
-    .insertInto('tokens')
-    .values({
-      id,
-      kind: input.kind,
-      hash: hashToken(token),
-      org_id: input.orgId,
-      user_id: input.userId,
-      staff_id: null,
-      event_id: input.eventId,
-      role: null,
-      name: null,
-      expires_at: expiresAt,
-      used_at: null,
-      revoked_at: null,
-      created_by: input.createdBy,
-      created_at: nowIso,
-      last_used_at: null,
-      payload_sealed: input.payloadSealed ?? null,
-    })
-    .execute();
-  return { id, token, url: linkUrl(deps.publicUrl, input.kind, token), expiresAt };
+  const { id, token, expiresAt } = await storeToken(db, deps, {
+    kind: input.kind,
+    idPrefix: 'lnk',
+    orgId: input.orgId,
+    userId: input.userId,
+    eventId: input.eventId,
+    minutes: input.ttlMinutes,
+    createdBy: input.createdBy,
+    payloadSealed: input.payloadSealed,
+  });
+  return { id, token, url: linkUrl(deps.publicUrl, input.kind, token), expiresAt: expiresAt! };
 }
 
 export function linkState(row: TokenRow | undefined, now: Date): LinkState {

@@ -2,7 +2,6 @@
 // one pending at a time), confirming an enrollment with a first code, and removal by an
 // admin after identity checks. Nobody but the person ever sees the secret.
 import type { IssuedLinkView, MfaStatus } from '../../contract/schemas.ts';
-import { hashToken } from '../clock.ts';
 import type { PlatformContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import type { Db } from '../storage/database.ts';

@@ -4,6 +4,7 @@ import { roleAllows } from '../../contract/vocabulary.ts';
 import type { Db } from '../storage/database.ts';
 import { hashToken, isoNow, type Clock, type TokenGenerator } from '../clock.ts';
 import { HttpError } from '../http-error.ts';
+import { storeToken } from './token-store.ts';
 
 export const API_TOKEN_PREFIX = 't1_';
 
@@ -104,28 +105,16 @@ export async function issueApiToken(
   deps: { clock: Clock; tokens: TokenGenerator },
   input: IssueApiTokenInput,
 ): Promise<IssuedToken> {
-  const token = API_TOKEN_PREFIX + deps.tokens.secret();
-  const id = `tok_${deps.tokens.id()}`;
-  const expiresAt = input.expiresAt ? input.expiresAt.toISOString() : null;
-  await db
-    .insertInto('tokens')
-    .values({
-      id,
-      kind: 'api',
-      hash: hashToken(token),
-      org_id: input.orgId,
-      staff_id: input.staffId ?? null,
-      role: input.role,
-      name: input.name,
-      expires_at: expiresAt,
-      created_by: input.createdBy,
-      created_at: isoNow(deps.clock),
-      user_id: null,
-      event_id: null,
-      used_at: null,
-      revoked_at: null,
-      last_used_at: null,
-    })
-    .execute();
-  return { id, name: input.name, role: input.role, token, expiresAt };
+  const stored = await storeToken(db, deps, {
+    kind: 'api',
+    idPrefix: 'tok',
+    tokenPrefix: API_TOKEN_PREFIX,
+    orgId: input.orgId,
+    staffId: input.staffId,
+    role: input.role,
+    name: input.name,
+    minutes: input.expiresAt ? Math.ceil((input.expiresAt.getTime() - deps.clock.now().getTime()) / 60_000) : null,
+    createdBy: input.createdBy,
+  });
+  return { id: stored.id, name: input.name, role: input.role, token: stored.token, expiresAt: stored.expiresAt };
 }

@@ -5,6 +5,7 @@
 import type { StaffLoginResult } from '../../contract/schemas.ts';
 import type { StaffRole } from '../../contract/vocabulary.ts';
 import { hashToken } from '../clock.ts';
+import { storeToken } from './token-store.ts';
 import type { PlatformContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import { verifyPassword } from '../passwords.ts';
@@ -29,32 +30,17 @@ function mustUseMfa(policy: string, staff: StaffRow): boolean {
   return policy === 'staff' || policy === 'everyone' || staff.mfa_confirmed_at !== null;
 }
 
-async function issueToken(ctx: PlatformContext, staff: StaffRow, kind: 'session' | 'login_challenge', minutes: number, payloadSealed: string | null = null) {
-  const token = ctx.tokens.secret();
-  const now = ctx.clock.now();
-  const expiresAt = new Date(now.getTime() + minutes * 60_000).toISOString();
-  await ctx.db
-    .insertInto('tokens')
-    .values({
-      id: `tok_${ctx.tokens.id()}`,
-      kind,
-      hash: hashToken(token),
-      org_id: staff.org_id,
-      user_id: null,
-      staff_id: staff.id,
-      event_id: null,
-      role: null,
-      name: kind === 'session' ? 't1 login' : null,
-      expires_at: expiresAt,
-      used_at: null,
-      revoked_at: null,
-      created_by: staff.email,
-      created_at: now.toISOString(),
-      last_used_at: null,
-      payload_sealed: payloadSealed,
-    })
-    .execute();
-  return { token, expiresAt };
+function issueToken(ctx: PlatformContext, staff: StaffRow, kind: 'session' | 'login_challenge', minutes: number, payloadSealed: string | null = null) {
+  return storeToken(ctx.db, ctx, {
+    kind,
+    idPrefix: kind === 'session' ? 'ses' : 'chl',
+    orgId: staff.org_id,
+    staffId: staff.id,
+    name: kind === 'session' ? 't1 login' : null,
+    minutes,
+    createdBy: staff.email,
+    payloadSealed,
+  });
 }
 
 async function session(ctx: PlatformContext, staff: StaffRow, recoveryCodes: string[] | null): Promise<StaffLoginResult> {
@@ -62,7 +48,7 @@ async function session(ctx: PlatformContext, staff: StaffRow, recoveryCodes: str
   return {
     next: 'done',
     token,
-    expiresAt,
+    expiresAt: expiresAt!,
     staff: { id: staff.id, email: staff.email, name: staff.name, role: staff.role as StaffRole },
     recoveryCodes,
   };
@@ -88,14 +74,14 @@ export async function staffPasswordLogin(ctx: PlatformContext, email: string, pa
   if (!mustUseMfa(policy, staff)) return session(ctx, staff, null);
   if (staff.mfa_confirmed_at && staff.mfa_secret_enc) {
     const { token, expiresAt } = await issueToken(ctx, staff, 'login_challenge', CHALLENGE_MINUTES);
-    return { next: 'mfa_code', challenge: token, expiresAt };
+    return { next: 'mfa_code', challenge: token, expiresAt: expiresAt! };
   }
   const secret = newTotpSecret();
   const { token, expiresAt } = await issueToken(ctx, staff, 'login_challenge', CHALLENGE_MINUTES, ctx.secrets.seal(secret));
   return {
     next: 'mfa_enroll',
     challenge: token,
-    expiresAt,
+    expiresAt: expiresAt!,
     otpauthUri: otpauthUri(secret, ISSUER, staff.email),
     setupKey: formatSetupKey(secret),
   };

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Page, UserSummary } from '../../contract/schemas.ts';
 import type { EventRole, RegistrationStage, RegistrationStatus } from '../../contract/vocabulary.ts';
 import type { Db } from '../storage/database.ts';
-import { HttpError } from '../http-error.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { fullName } from './views.ts';
 import { findEventRow } from './events.ts';
 
@@ -27,21 +27,7 @@ const RANK_NAME = 2;
 const RANGE_END = '\uffff';
 
 const cursorSchema = z.tuple([z.number().int().min(0).max(RANK_NAME), z.string().max(1000), z.string().max(100)]);
-type Cursor = z.infer<typeof cursorSchema>;
 
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
-
-function decodeCursor(text: string): Cursor {
-  try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
-  } catch {
-    throw new HttpError('invalid_cursor', 'The cursor is not valid. Start again from the first page.', {
-      fields: [{ field: 'cursor', message: 'not a cursor this server issued' }],
-    });
-  }
-}
 
 /** Lower-cased forms the search indexes are built on; kept next to the search that uses them. */
 export function searchColumns(firstName: string, lastName: string) {
@@ -68,7 +54,7 @@ function candidates(db: Db, orgId: string, q: string, asTyped: string) {
 
 export async function searchUsers(db: Db, orgId: string, search: UserSearch): Promise<Page<UserSummary>> {
   const eventId = search.event ? (await findEventRow(db, orgId, search.event)).id : undefined;
-  const after = search.cursor ? decodeCursor(search.cursor) : undefined;
+  const after = search.cursor ? decodeCursor(search.cursor, cursorSchema) : undefined;
   const asTyped = search.q?.trim();
   const q = asTyped?.toLowerCase();
 

@@ -11,6 +11,7 @@ import { acceptSecondFactor, startEnrollment } from './mfa.ts';
 import { clearRateLimit, enforceRateLimit, type RateLimit } from './rate-limit.ts';
 import { organisationOf } from './registration-state.ts';
 import { startWebSession } from './web-session.ts';
+import { storeToken } from './token-store.ts';
 
 export const LOCK_AFTER_FAILURES = 10;
 export const LOCK_MINUTES = 30;
@@ -34,28 +35,15 @@ export type SignInOutcome =
   | { kind: 'signed_in'; session: string };
 
 async function startChallenge(ctx: PlatformContext, user: UserRow, event: EventRow): Promise<string> {
-  const token = ctx.tokens.secret();
-  const now = ctx.clock.now();
-  await ctx.db
-    .insertInto('tokens')
-    .values({
-      id: `chl_${ctx.tokens.id()}`,
-      kind: 'login_challenge',
-      hash: hashToken(token),
-      org_id: user.org_id,
-      user_id: user.id,
-      staff_id: null,
-      event_id: event.id,
-      role: null,
-      name: null,
-      expires_at: new Date(now.getTime() + CHALLENGE_MINUTES * 60_000).toISOString(),
-      used_at: null,
-      revoked_at: null,
-      created_by: 'sign-in',
-      created_at: now.toISOString(),
-      last_used_at: null,
-    })
-    .execute();
+  const { token } = await storeToken(ctx.db, ctx, {
+    kind: 'login_challenge',
+    idPrefix: 'chl',
+    orgId: user.org_id,
+    userId: user.id,
+    eventId: event.id,
+    minutes: CHALLENGE_MINUTES,
+    createdBy: 'sign-in',
+  });
   return token;
 }
 

@@ -3,32 +3,20 @@ import { hashToken } from '../clock.ts';
 import type { PlatformContext } from '../context.ts';
 import type { Db } from '../storage/database.ts';
 import type { UserRow } from '../storage/schema.ts';
+import { storeToken } from './token-store.ts';
 
 export const WEB_SESSION_HOURS = 12;
 
 export async function startWebSession(trx: Db, ctx: PlatformContext, user: UserRow, eventId: string | null): Promise<string> {
-  const token = ctx.tokens.secret();
-  const now = ctx.clock.now();
-  await trx
-    .insertInto('tokens')
-    .values({
-      id: `ses_${ctx.tokens.id()}`,
-      kind: 'session',
-      hash: hashToken(token),
-      org_id: user.org_id,
-      user_id: user.id,
-      staff_id: null,
-      event_id: eventId,
-      role: null,
-      name: null,
-      expires_at: new Date(now.getTime() + WEB_SESSION_HOURS * 3_600_000).toISOString(),
-      used_at: null,
-      revoked_at: null,
-      created_by: 'sign-in',
-      created_at: now.toISOString(),
-      last_used_at: null,
-    })
-    .execute();
+  const { token } = await storeToken(trx, ctx, {
+    kind: 'session',
+    idPrefix: 'ses',
+    orgId: user.org_id,
+    userId: user.id,
+    eventId,
+    minutes: WEB_SESSION_HOURS * 60,
+    createdBy: 'sign-in',
+  });
   return token;
 }
 

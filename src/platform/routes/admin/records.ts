@@ -13,7 +13,7 @@ import {
   type Page,
 } from '../../../contract/schemas.ts';
 import type { PlatformContext } from '../../context.ts';
-import { HttpError } from '../../http-error.ts';
+import { decodeCursor, encodeCursor } from '../../services/cursor.ts';
 import { findEventRow } from '../../services/events.ts';
 import { mfaStatus } from '../../services/mfa.ts';
 import { organisationOf } from '../../services/registration-state.ts';
@@ -24,17 +24,6 @@ import { caller } from './auth-hook.ts';
 const userParams = z.strictObject({ user: referenceSchema });
 const cursorTuple = z.tuple([z.string().max(40), z.string().max(100)]);
 
-function encodeCursor(at: string, id: string): string {
-  return Buffer.from(JSON.stringify([at, id])).toString('base64url');
-}
-
-function decodeCursor(text: string): [string, string] {
-  try {
-    return cursorTuple.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
-  } catch {
-    throw new HttpError('invalid_cursor', 'The cursor is not valid. Start again from the first page.');
-  }
-}
 
 export function recordRoutes(app: FastifyInstance, ctx: PlatformContext): void {
   app.get('/users/:user/mfa', async (request) => {
@@ -51,7 +40,7 @@ export function recordRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     const query = parseInput(emailLogQuerySchema, request.query, 'query');
     const row = await findUserRow(ctx.db, principal.orgId, user);
     const eventId = query.event ? (await findEventRow(ctx.db, principal.orgId, query.event)).id : undefined;
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const after = query.cursor ? decodeCursor(query.cursor, cursorTuple) : undefined;
     const rows = await ctx.db
       .selectFrom('emails')
       .leftJoin('events', 'events.id', 'emails.event_id')
@@ -89,7 +78,7 @@ export function recordRoutes(app: FastifyInstance, ctx: PlatformContext): void {
         lastError: e.last_error,
         sentAt: e.sent_at,
       })),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.created_at, last.id) : null,
+      nextCursor: rows.length > query.limit && last ? encodeCursor([last.created_at, last.id]) : null,
     };
   });
 
@@ -97,7 +86,7 @@ export function recordRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     const principal = caller(request, 'agent');
     const query = parseInput(auditQuerySchema, request.query, 'query');
     const userId = query.user ? (await findUserRow(ctx.db, principal.orgId, query.user)).id : undefined;
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const after = query.cursor ? decodeCursor(query.cursor, cursorTuple) : undefined;
     const rows = await ctx.db
       .selectFrom('audit_log')
       .leftJoin('events', 'events.id', 'audit_log.event_id')
@@ -129,7 +118,7 @@ export function recordRoutes(app: FastifyInstance, ctx: PlatformContext): void {
         detail: a.detail ? (JSON.parse(a.detail) as Record<string, unknown>) : null,
         requestId: a.request_id,
       })),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.created_at, last.id) : null,
+      nextCursor: rows.length > query.limit && last ? encodeCursor([last.created_at, last.id]) : null,
     };
   });
 

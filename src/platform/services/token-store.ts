@@ -1,0 +1,58 @@
+// Writes a token row: a fresh secret from the token generator, of which only the
+// SHA-256 digest is stored. Every kind of token (API, session, link, challenge) is
+// created here.
+import { hashToken, type Clock, type TokenGenerator } from '../clock.ts';
+import type { Db } from '../storage/database.ts';
+
+export interface StoreTokenInput {
+  kind: string;
+  /** Prefix of the row id, e.g. "lnk". */
+  idPrefix: string;
+  orgId: string;
+  userId?: string | null;
+  staffId?: string | null;
+  eventId?: string | null;
+  role?: string | null;
+  name?: string | null;
+  /** Lifetime; null for tokens that live until revoked. */
+  minutes: number | null;
+  createdBy: string;
+  payloadSealed?: string | null;
+  /** Text put before the secret, e.g. "t1_" for API tokens. */
+  tokenPrefix?: string;
+}
+
+export interface StoredToken {
+  id: string;
+  token: string;
+  expiresAt: string | null;
+}
+
+export async function storeToken(db: Db, deps: { clock: Clock; tokens: TokenGenerator }, input: StoreTokenInput): Promise<StoredToken> {
+  const token = (input.tokenPrefix ?? '') + deps.tokens.secret();
+  const now = deps.clock.now();
+  const id = `${input.idPrefix}_${deps.tokens.id()}`;
+  const expiresAt = input.minutes === null ? null : new Date(now.getTime() + input.minutes * 60_000).toISOString();
+  await db
+    .insertInto('tokens')
+    .values({
+      id,
+      kind: input.kind,
+      hash: hashToken(token),
+      org_id: input.orgId,
+      user_id: input.userId ?? null,
+      staff_id: input.staffId ?? null,
+      event_id: input.eventId ?? null,
+      role: input.role ?? null,
+      name: input.name ?? null,
+      expires_at: expiresAt,
+      used_at: null,
+      revoked_at: null,
+      created_by: input.createdBy,
+      created_at: now.toISOString(),
+      last_used_at: null,
+      payload_sealed: input.payloadSealed ?? null,
+    })
+    .execute();
+  return { id, token, expiresAt };
+}
