@@ -107,7 +107,7 @@ const EXPLANATIONS: Record<RegistrationStage, StatusExplanation> = {
       'The account exists (from an invitation, a webhook or a bulk import) but the person has not chosen a password, so they cannot sign in yet.',
     nextStep:
       'Send a new set-password email; the older link stops working. Explain the password rules of the event if they struggle to set one.',
-    commands: [],
+    commands: ['t1 set-password-link send <email> --event <event>'],
   },
   pending_verification: {
     label: 'waiting for email verification',
@@ -115,7 +115,7 @@ const EXPLANATIONS: Record<RegistrationStage, StatusExplanation> = {
       'The person filled in the registration form but has not clicked the link in the "verify your account" email, so the registration is not complete.',
     nextStep:
       'Resend the verification email. Ask them to check spam, junk and promotions folders, and to use the newest email only.',
-    commands: [],
+    commands: ['t1 verification resend <email> --event <event>', 't1 mail log <email> --event <event>'],
   },
   login_link_sent: {
     label: 'registered, login link sent',
@@ -123,7 +123,7 @@ const EXPLANATIONS: Record<RegistrationStage, StatusExplanation> = {
       'The person registered on an event that uses login links. A login link was emailed; they have not used one yet.',
     nextStep:
       'If the link expired or was already used, send a new one; each link works once.',
-    commands: [],
+    commands: ['t1 magic-link create <email> --event <event> --send'],
   },
   verified: {
     label: 'registration complete',
@@ -131,14 +131,14 @@ const EXPLANATIONS: Record<RegistrationStage, StatusExplanation> = {
       'The registration is complete and the email address is confirmed. The person can sign in; before the event starts they will see a "coming soon" page, which is expected.',
     nextStep:
       'If they cannot get in, check the account for a lock, then send a login link or start a password reset.',
-    commands: ['t1 users show <email>'],
+    commands: ['t1 users show <email>', 't1 magic-link create <email> --event <event> --send', 't1 password reset <email> --send'],
   },
   joined: {
     label: 'joined the event',
     meaning: 'The person entered the event site while the event was live.',
     nextStep:
       'Nothing is pending on the registration. For access trouble, send a login link or walk them through the browser checklist.',
-    commands: [],
+    commands: ['t1 magic-link create <email> --event <event> --send'],
   },
   cancelled_by_person: {
     label: 'cancelled by the person',
@@ -167,8 +167,13 @@ const EXPLANATIONS: Record<RegistrationStage, StatusExplanation> = {
   },
 };
 
-export function explainStage(stage: RegistrationStage): StatusExplanation {
-  return EXPLANATIONS[stage];
+/** What a stage means; an invitation's next step depends on how the event signs people in. */
+export function explainStage(stage: RegistrationStage, loginMethod: LoginMethod): StatusExplanation {
+  const explanation = EXPLANATIONS[stage];
+  if (stage !== 'invite_sent') return explanation;
+  const command =
+    loginMethod === 'magic_link' ? 't1 magic-link create <email> --event <event> --send' : 't1 set-password-link send <email> --event <event>';
+  return { ...explanation, commands: [command] };
 }
 
 export function isValidStatusStage(status: RegistrationStatus, stage: RegistrationStage): boolean {

@@ -41,9 +41,9 @@ export async function getRegistrationStatus(
   const warnings: string[] = [];
   if (account.blocked) warnings.push('The account is blocked on the platform; the person cannot sign in anywhere.');
   if (account.locked) {
-    warnings.push(`Sign-in is locked after repeated failures until ${account.lockedUntil}.`);
+    warnings.push(`Sign-in is locked after repeated failures until ${account.lockedUntil}; clear it with: t1 users unlock ${user.email}`);
   }
-  const explanation = explainStage(registration.stage);
+  const explanation = explainStage(registration.stage, event.login_method as LoginMethod);
   return {
     user: { id: user.id, email: user.email, fullName: fullName(user) },
     event: {
