@@ -22,6 +22,7 @@ const CONFLICT_HINTS: Record<string, string> = {
   recently_sent: 'Add --force to send it anyway.',
   password_already_set: 'Send a password reset instead: t1 password reset <email>',
   identity_not_verified: 'Nothing was removed. Confirm every check, or name the method with --verified-by.',
+  emailed_only: 'Send it to their inbox with --send instead.',
 };
 
 function hintFor(error: ApiError): string | undefined {

@@ -87,6 +87,7 @@ describeBrowser('invitations and webhook registrations in Chromium', () => {
     try {
       await visit(page, site);
       expect(await heading(page)).toBe('Northwind Customer Day');
+      expect(await suite.status(email, LIVE)).toEqual({ status: 'invited', stage: 'invite_sent' });
       await followLink(page, 'Register');
       expect(new URL(page.url()).pathname).toBe(`/e/${LIVE}/register`);
       expect(await page.locator('input[type=password]').count()).toBe(0);
@@ -98,6 +99,7 @@ describeBrowser('invitations and webhook registrations in Chromium', () => {
       const login = await suite.mail(email, /login link/i);
       await visit(page, linkTo(login, '/login-link/'));
       expect(await heading(page)).toBe('Log in');
+      expect(await suite.status(email, LIVE)).toEqual({ status: 'registered', stage: 'login_link_sent' });
       await pressButton(page, 'Log in');
       expect(new URL(page.url()).pathname).toBe(`/e/${LIVE}`);
       expect(await mainText(page)).toContain('Welcome, Katherine');
@@ -147,6 +149,7 @@ describeBrowser('invitations and webhook registrations in Chromium', () => {
     try {
       await visit(page, linkTo(mail, '/set-password/'));
       expect(await heading(page)).toBe('Set your password');
+      expect(await suite.status(email, UPCOMING)).toEqual({ status: 'registered', stage: 'password_not_set' });
       await page.locator('#f-password').fill(password);
       await page.locator('#f-confirmation').fill(password);
       await pressButton(page, 'Set password');

@@ -107,6 +107,38 @@ describeBrowser('registration pages in Chromium', () => {
     } finally {
       await context.close();
     }
+
+    // Registering again with the registered address creates and changes nothing; the
+    // person gets a "registration complete" email pointing to the sign-in page.
+    const db = suite.tp.platform.ctx.db;
+    const before = await suite.counts();
+    const hashBefore = (await db.selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow()).password_hash;
+    const other = await newContext(suite.browser);
+    const again = await other.newPage();
+    try {
+      await visit(again, suite.url(`/e/${UPCOMING}/register`));
+      await fillRegistration(again, {
+        first_name: 'Someone',
+        last_name: 'Else',
+        country: 'France',
+        company: 'Elsewhere',
+        email,
+        password: 'Another-Password-2024',
+        confirmation: 'Another-Password-2024',
+        terms: true,
+      });
+      await pressButton(again, 'Register');
+      expect(await heading(again)).toBe('Thanks for registering');
+      const reminder = await suite.mail(email, /registration complete/i);
+      expect(new URL(reminder.link).pathname).toBe(`/e/${UPCOMING}/login`);
+      expect(await suite.counts()).toEqual(before);
+      const after = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
+      expect(after.password_hash).toBe(hashBefore);
+      expect(after.first_name).toBe('Ada');
+      expect(await suite.status(email, UPCOMING)).toEqual({ status: 'registered', stage: 'verified' });
+    } finally {
+      await other.close();
+    }
   });
 
   it('login-link event, live: register without a password, enter from the emailed link, attended', { timeout: 60_000 }, async () => {

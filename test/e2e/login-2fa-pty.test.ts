@@ -17,18 +17,8 @@ const CODE_PROMPT = /Authenticator code \(or a recovery code\)/;
 const BAD_CODE = /That code is not valid\./;
 const LOGGED_IN = /Logged in to (\S+) as (\S+) \((\w+), ([^)]+)\); saved in profile "([^"]+)"\./;
 
-let server: RunningT1;
+let server: RunningT1 | undefined;
 let url: string;
-
-beforeAll(async () => {
-  const dir = freshDir('t1-login-pty-');
-  server = startT1(['platform', 'start', '--db', join(dir, 'p.db'), '--port', '0', '--demo', '--quiet'], {
-    home: join(dir, 'server-home'),
-    shared: true,
-    timeoutMs: 120_000,
-  });
-  [, url] = (await server.waitForLine(LISTENING_LINE, 20_000)) as [string, string];
-});
 
 afterEach(killTestChildren);
 afterAll(async () => {
@@ -49,7 +39,7 @@ async function startLogin(home: string): Promise<PtySession> {
   return pty;
 }
 
-/** Six digits that are no code of the current step or either neighbour. */
+/** Six digits that are the code of no step near now (two either side). */
 function wrongCode(secret: string): string {
   const step = stepAt(Date.now());
   const near = new Set([-2, -1, 0, 1, 2].map((delta) => totpForStep(secret, step + delta)));
@@ -60,6 +50,16 @@ function wrongCode(secret: string): string {
 }
 
 describe.runIf(hasPython3)('t1 login with 2FA on a terminal (PTY) against a spawned platform', () => {
+  beforeAll(async () => {
+    const dir = freshDir('t1-login-pty-');
+    server = startT1(['platform', 'start', '--db', join(dir, 'p.db'), '--port', '0', '--demo', '--quiet'], {
+      home: join(dir, 'server-home'),
+      shared: true,
+      timeoutMs: 120_000,
+    });
+    [, url] = (await server.waitForLine(LISTENING_LINE, 20_000)) as [string, string];
+  });
+
   // Carried from the first sign-in (enrollment) to the later ones.
   let setupKey = '';
   let recoveryCodes: string[] = [];

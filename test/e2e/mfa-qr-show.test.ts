@@ -25,9 +25,10 @@ function readOutput(stdout: string): { url: string; decoded: string; version: nu
 }
 
 describe('t1 mfa qr --show (spawned)', () => {
+  // People not enrolled yet: for someone who already uses 2FA the link may only be emailed.
   it('on the embedded platform: the QR code decodes to the printed enrollment URL', async () => {
     const home = freshDir('t1-home-');
-    const result = await runT1(['mfa', 'qr', DEMO_EXAMPLES.twoFactorPerson, '--show', '--yes', '--reason', 'new phone'], { home });
+    const result = await runT1(['mfa', 'qr', DEMO_EXAMPLES.personWithOneRegistration, '--show', '--yes', '--reason', 'new phone'], { home });
     expect(result.code, result.stderr).toBe(0);
     const { url, decoded, version, size } = readOutput(result.stdout);
     expect(decoded).toBe(url);
@@ -47,7 +48,7 @@ describe('t1 mfa qr --show (spawned)', () => {
     expect(created.code, created.stderr).toBe(0);
     const env = { T1_API_URL: apiUrl, T1_TOKEN: created.stdout.trim() };
 
-    const result = await runT1(['mfa', 'qr', DEMO_EXAMPLES.personWithOneRegistration, '--show', '--yes', '--ticket', 'SUP-7'], { env });
+    const result = await runT1(['mfa', 'qr', DEMO_EXAMPLES.pendingVerificationPerson, '--show', '--yes', '--ticket', 'SUP-7'], { env });
     expect(result.code, result.stderr).toBe(0);
     const { url, decoded } = readOutput(result.stdout);
     expect(decoded).toBe(url);

@@ -133,7 +133,7 @@ export async function outboxCount(world: ActionWorld, email: string, template?: 
 }
 
 /** Polls `read` until it returns `expected` (compared as JSON), or throws after `timeoutMs`. */
-export async function waitFor<T>(read: () => Promise<T>, expected: T, timeoutMs = 5_000): Promise<void> {
+export async function waitFor<T>(read: () => Promise<T>, expected: T, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: T;
   do {

@@ -98,7 +98,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       const after = options.after ?? mailsTo(address).length;
       const already = mailsTo(address)[after];
       if (already) return Promise.resolve(already);
-      const timeoutMs = options.timeoutMs ?? 5_000;
+      const timeoutMs = options.timeoutMs ?? 10_000;
       return new Promise<ReceivedMail>((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.splice(waiters.indexOf(waiter), 1);

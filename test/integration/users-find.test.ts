@@ -79,7 +79,7 @@ beforeAll(async () => {
   await addPeople([
     // Exact email for "max@tailspin.example"; name sorts last.
     { first: 'Zoe', last: 'Max', email: 'max@tailspin.example', status: 'registered', stage: 'verified' },
-    // Email prefix of the above; name sorts first.
+    // Email prefix of the above; name sorts first, email sorts second.
     { first: 'Aaron', last: 'Zed', email: 'max@tailspin.example.org', status: 'registered', stage: 'verified' },
     // Only a name match for "max".
     { first: 'Maxine', last: 'Adams', email: 'm.adams@fabrikam.example', status: 'registered', stage: 'verified' },
@@ -174,10 +174,15 @@ describe('t1 users find: matching and ranking', () => {
     expect(rows(result.stdout).map((r) => r[1])).toEqual(['max@tailspin.example', 'max@tailspin.example.org']);
   });
 
-  it('puts email prefix matches before name matches', async () => {
+  it('puts email prefix matches (in email order) before name matches', async () => {
     const result = await find(['max']);
     expect(result.exitCode).toBe(0);
-    expect(rows(result.stdout).map((r) => r[0])).toEqual(['Aaron Zed', 'Zoe Max', 'Maxine Adams']);
+    expect(rows(result.stdout).map((r) => r[0])).toEqual(['Zoe Max', 'Aaron Zed', 'Maxine Adams']);
+  });
+
+  it('puts an exact email first', async () => {
+    const result = await find(['max@tailspin.example']);
+    expect(rows(result.stdout).map((r) => r[0])).toEqual(['Zoe Max', 'Aaron Zed']);
   });
 
   it('ranks an email prefix above a last-name match in the demo data', async () => {

@@ -1,5 +1,6 @@
 // Synthetic people for benchmarks: many plausible, repeatable names so that search and
 // listing are measured on realistic volumes and name collisions.
+import { sql } from 'kysely';
 import {
   EVENT_ROLES,
   REGISTRATION_STATUSES,
@@ -168,4 +169,6 @@ export async function generateUsers(
       }
     });
   }
+  // A bulk load leaves the query planner's statistics behind; refresh them.
+  await sql`analyze`.execute(db);
 }

@@ -37,6 +37,12 @@ export async function startEnrollment(
   ctx: PlatformContext,
   input: { orgName: string; user: UserRow; send: boolean; createdBy: string },
 ): Promise<IssuedLinkView> {
+  // Replacing a working authenticator is for the person alone: the link goes to their inbox.
+  if (!input.send && input.user.mfa_confirmed_at !== null) {
+    throw new HttpError('conflict', `${input.user.email} already uses two-factor authentication; a new enrollment link can only be emailed to them.`, {
+      reason: 'emailed_only',
+    });
+  }
   const link = await issueLink(trx, ctx, {
     kind: 'mfa_enroll',
     orgId: input.user.org_id,
@@ -97,7 +103,7 @@ export async function confirmEnrollment(trx: Db, ctx: PlatformContext, link: Tok
   const now = ctx.clock.now().toISOString();
   await trx
     .updateTable('users')
-    .set({ mfa_secret_enc: link.payload_sealed, mfa_confirmed_at: now, mfa_last_step: step, updated_at: now })
+    .set({ mfa_secret_enc: link.payload_sealed, mfa_confirmed_at: now, mfa_last_step: step, mfa_enrollment_required: 0, updated_at: now })
     .where('id', '=', link.user_id!)
     .execute();
   return replaceRecoveryCodes(trx, ctx, { userId: link.user_id! });
@@ -153,6 +159,8 @@ export async function resetMfa(
 ) {
   const removed = input.user.mfa_confirmed_at !== null;
   await clearMfa(trx, ctx, input.user.id);
+  // An admin's removal after identity checks also settles an enrollment still owed.
+  await trx.updateTable('users').set({ mfa_enrollment_required: 0 }).where('id', '=', input.user.id).execute();
   const notification = await notifyPerson(trx, ctx, {
     orgName: input.orgName,
     user: input.user,

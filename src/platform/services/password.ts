@@ -53,6 +53,14 @@ export async function startPasswordReset(
 ): Promise<IssuedLinkView> {
   const { user, event } = input;
   if (user.blocked === 1) throw new HttpError('conflict', `${user.email} is blocked; escalate to the organiser.`);
+  // Whoever holds a reset link of a 2FA account can enroll a new authenticator, so such
+  // links only ever go to the person's own inbox.
+  const org = await organisationOf(trx, user.org_id);
+  if (!input.send && (user.mfa_confirmed_at !== null || org.mfa_policy === 'everyone')) {
+    throw new HttpError('conflict', `${user.email} uses two-factor authentication; the reset link can only be emailed to them.`, {
+      reason: 'emailed_only',
+    });
+  }
   const link: IssuedLink = await issueLink(trx, ctx, {
     kind: 'reset_password',
     orgId: user.org_id,
@@ -132,7 +140,9 @@ export async function completePasswordLink(
   const replaceMfa = link.kind === 'reset_password' && (user.mfa_confirmed_at !== null || org.mfa_policy === 'everyone');
   if (replaceMfa) {
     await clearMfa(trx, ctx, user.id);
-    enrollmentUrl = (await startEnrollment(trx, ctx, { orgName: org.name, user, send: false, createdBy: 'password reset' })).url;
+    await trx.updateTable('users').set({ mfa_enrollment_required: 1 }).where('id', '=', user.id).execute();
+    const cleared = { ...user, mfa_confirmed_at: null, mfa_secret_enc: null };
+    enrollmentUrl = (await startEnrollment(trx, ctx, { orgName: org.name, user: cleared, send: false, createdBy: 'password reset' })).url;
   }
   const event = link.event_id
     ? await trx.selectFrom('events').selectAll().where('id', '=', link.event_id).executeTakeFirst()

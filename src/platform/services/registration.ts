@@ -38,7 +38,7 @@ export type RegistrationOutcome =
   | { kind: 'invalid'; errors: FieldErrors }
   | { kind: 'closed' }
   /** What the person was sent: what the confirmation page tells them. */
-  | { kind: 'done'; next: 'verify_email' | 'sign_in' | 'login_link' };
+  | { kind: 'done'; next: 'verify_email' | 'sign_in' | 'login_link' | 'set_password' };
 
 export function formFields(event: EventRow): FormField[] {
   return JSON.parse(event.form_fields) as FormField[];
@@ -158,6 +158,11 @@ async function sendLoginLink(trx: Db, ctx: PlatformContext, orgName: string, use
   await notifyPerson(trx, ctx, { orgName, user, event, template: 'login_link', actionUrl: link.url, expiresAt: link.expiresAt });
 }
 
+async function sendSetPasswordLink(trx: Db, ctx: PlatformContext, orgName: string, user: UserRow, event: EventRow) {
+  const link = await issueLink(trx, ctx, { kind: 'set_password', orgId: user.org_id, userId: user.id, eventId: event.id, ttlMinutes: event.set_password_ttl_minutes, createdBy: 'registration' });
+  await notifyPerson(trx, ctx, { orgName, user, event, template: 'set_password', actionUrl: link.url, expiresAt: link.expiresAt });
+}
+
 async function sendVerification(trx: Db, ctx: PlatformContext, orgName: string, user: UserRow, event: EventRow) {
   const link = await issueLink(trx, ctx, { kind: 'verify_email', orgId: user.org_id, userId: user.id, eventId: event.id, ttlMinutes: event.verification_ttl_minutes, createdBy: 'registration' });
   await notifyPerson(trx, ctx, { orgName, user, event, template: 'verify_account', actionUrl: link.url, expiresAt: link.expiresAt });
@@ -175,6 +180,14 @@ export async function registerFromForm(ctx: PlatformContext, event: EventRow, fo
     const { user, created } = await findOrCreateUser(trx, ctx, event.org_id, { email, values: form.values, passwordHash });
     const registration = await trx.selectFrom('registrations').selectAll().where('user_id', '=', user.id).where('event_id', '=', event.id).executeTakeFirst();
 
+    // An account made without a password (invitation, webhook, import) gets its password
+    // through an emailed link only: a form anyone can fill in must not set it.
+    if (!created && event.login_method === 'password' && user.password_hash === null) {
+      if (!registration) await createRegistration(trx, ctx, { user, event, role: 'attendee', type: 'registration', status: 'registered', stage: 'password_not_set' });
+      await sendSetPasswordLink(trx, ctx, org.name, user, event);
+      return 'set_password' as const;
+    }
+
     // Already registered: remind them how to get in, change nothing.
     if (registration && registration.status !== 'invited' && registration.status !== 'unregistered') {
       if (event.login_method === 'magic_link') {
@@ -189,10 +202,6 @@ export async function registerFromForm(ctx: PlatformContext, event: EventRow, fo
       return 'sign_in' as const;
     }
 
-    // A person created without a password (invitation, webhook) sets it by registering.
-    if (!created && passwordHash && user.password_hash === null) {
-      await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: ctx.clock.now().toISOString() }).where('id', '=', user.id).execute();
-    }
     const verified = user.email_verified_at !== null;
     let stage: RegistrationStage;
     if (event.login_method === 'magic_link') stage = 'login_link_sent';
@@ -236,7 +245,8 @@ export async function sendActivationEmail(ctx: PlatformContext, event: EventRow,
     const registration = await trx.selectFrom('registrations').select(['status']).where('user_id', '=', user.id).where('event_id', '=', event.id).executeTakeFirst();
     if (!registration || registration.status === 'blocked' || registration.status === 'unregistered') return;
     const org = await organisationOf(trx, event.org_id);
-    if (user.email_verified_at === null && event.verify_email === 1) await sendVerification(trx, ctx, org.name, user, event);
+    if (event.login_method === 'password' && user.password_hash === null) await sendSetPasswordLink(trx, ctx, org.name, user, event);
+    else if (user.email_verified_at === null && event.verify_email === 1) await sendVerification(trx, ctx, org.name, user, event);
     else await notifyPerson(trx, ctx, { orgName: org.name, user, event, template: 'registration_complete', actionUrl: signInUrl(ctx.publicUrl, event.slug) });
   });
   ctx.mail.wake();

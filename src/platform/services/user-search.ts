@@ -18,7 +18,9 @@ export interface UserSearch {
   cursor?: string;
 }
 
-// Ranks order the results: exact email, then id, then email prefix, then name prefix.
+// Ranks order the results: exact email or id, then email prefix, then name prefix.
+// Within a rank, email ranks sort by email and the name rank by full name; each rank is
+// read in index order with a limit, so a one-letter query costs no more than a full name.
 const RANK_EXACT = 0;
 const RANK_EMAIL_PREFIX = 1;
 const RANK_NAME = 2;
@@ -26,8 +28,20 @@ const RANK_NAME = 2;
 // Sorts after every character a name or email realistically holds, closing a prefix range.
 const RANGE_END = '\uffff';
 
-const cursorSchema = z.tuple([z.number().int().min(0).max(RANK_NAME), z.string().max(1000), z.string().max(100)]);
+const cursorSchema = z.tuple([z.number().int().min(RANK_EXACT).max(RANK_NAME), z.string().max(1000), z.string().max(100)]);
+type Cursor = z.infer<typeof cursorSchema>;
 
+const COLUMNS = ['users.id', 'users.email', 'users.first_name', 'users.last_name', 'users.full_name_lc', 'users.company'] as const;
+
+interface Found {
+  id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  full_name_lc: string;
+  company: string | null;
+  rank: number;
+}
 
 /** Lower-cased forms the search indexes are built on; kept next to the search that uses them. */
 export function searchColumns(firstName: string, lastName: string) {
@@ -36,75 +50,96 @@ export function searchColumns(firstName: string, lastName: string) {
   return { first_name_lc: first, last_name_lc: last, full_name_lc: `${first} ${last}`.trim() };
 }
 
-function candidates(db: Db, orgId: string, q: string, asTyped: string) {
-  const users = () => db.selectFrom('users').where('org_id', '=', orgId);
-  const prefix = (column: 'email' | 'first_name_lc' | 'last_name_lc' | 'full_name_lc', rank: number) =>
-    users()
-      .select(['id', sql<number>`${sql.lit(rank)}`.as('rank')])
-      .where(column, '>=', q)
-      .where(column, '<', q + RANGE_END);
-  return users()
-    .select(['id', sql<number>`${sql.lit(RANK_EXACT)}`.as('rank')])
-    .where((eb) => eb.or([eb('email', '=', q), eb('id', '=', asTyped)]))
-    .unionAll(prefix('email', RANK_EMAIL_PREFIX))
-    .unionAll(prefix('full_name_lc', RANK_NAME))
-    .unionAll(prefix('first_name_lc', RANK_NAME))
-    .unionAll(prefix('last_name_lc', RANK_NAME));
+interface Filters {
+  orgId: string;
+  eventId?: string;
+  status?: RegistrationStatus;
+  role?: EventRole;
+}
+
+/** The organisation's people, narrowed to those with a registration matching the filters. */
+function people(db: Db, filters: Filters) {
+  const query = db.selectFrom('users').select(COLUMNS).where('users.org_id', '=', filters.orgId);
+  if (!filters.eventId && !filters.status && !filters.role) return query;
+  return query.where(({ exists, selectFrom }) =>
+    exists(
+      selectFrom('registrations as r')
+        .select(sql.lit(1).as('one'))
+        .whereRef('r.user_id', '=', 'users.id')
+        .$if(filters.eventId !== undefined, (w) => w.where('r.event_id', '=', filters.eventId!))
+        .$if(filters.status !== undefined, (w) => w.where('r.status', '=', filters.status!))
+        .$if(filters.role !== undefined, (w) => w.where('r.role', '=', filters.role!)),
+    ),
+  );
+}
+
+type SortColumn = 'users.email' | 'users.full_name_lc';
+type PeopleQuery = ReturnType<typeof people>;
+
+/** Rows of one rank in sort order, after the cursor when it points into this rank. */
+async function ranked(query: PeopleQuery, rank: number, sortBy: SortColumn, after: Cursor | undefined, limit: number): Promise<Found[]> {
+  const rows = await query
+    .$if(after !== undefined && after[0] === rank, (w) => w.where(sql<boolean>`(${sql.ref(sortBy)}, users.id) > (${after![1]}, ${after![2]})`))
+    .orderBy(sortBy)
+    .orderBy('users.id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ ...row, rank }));
+}
+
+function prefixOf(column: 'users.email' | 'users.full_name_lc' | 'users.last_name_lc', q: string) {
+  return sql<boolean>`(${sql.ref(column)} >= ${q} and ${sql.ref(column)} < ${q + RANGE_END})`;
+}
+
+async function rankRows(db: Db, filters: Filters, rank: number, q: string, asTyped: string, after: Cursor | undefined, limit: number): Promise<Found[]> {
+  const base = people(db, filters);
+  if (rank === RANK_EXACT) {
+    return ranked(base.where((eb) => eb.or([eb('users.email', '=', q), eb('users.id', '=', asTyped)])), rank, 'users.email', after, limit);
+  }
+  if (rank === RANK_EMAIL_PREFIX) {
+    return ranked(base.where('users.email', '>', q).where('users.email', '<', q + RANGE_END), rank, 'users.email', after, limit);
+  }
+  // Name matches not already shown by email: full-name prefixes (which include first
+  // names) and last-name prefixes, merged in full-name order.
+  const notByEmail = base.where(sql<boolean>`not ${prefixOf('users.email', q)}`);
+  const [byFullName, byLastName] = await Promise.all([
+    ranked(notByEmail.where(prefixOf('users.full_name_lc', q)), rank, 'users.full_name_lc', after, limit),
+    ranked(
+      notByEmail.where(prefixOf('users.last_name_lc', q)).where(sql<boolean>`not ${prefixOf('users.full_name_lc', q)}`),
+      rank,
+      'users.full_name_lc',
+      after,
+      limit,
+    ),
+  ]);
+  return [...byFullName, ...byLastName]
+    .sort((a, b) => (a.full_name_lc < b.full_name_lc ? -1 : a.full_name_lc > b.full_name_lc ? 1 : a.id < b.id ? -1 : 1))
+    .slice(0, limit);
 }
 
 export async function searchUsers(db: Db, orgId: string, search: UserSearch): Promise<Page<UserSummary>> {
-  const eventId = search.event ? (await findEventRow(db, orgId, search.event)).id : undefined;
+  const filters: Filters = { orgId, status: search.status, role: search.role };
+  if (search.event) filters.eventId = (await findEventRow(db, orgId, search.event)).id;
   const after = search.cursor ? decodeCursor(search.cursor, cursorSchema) : undefined;
   const asTyped = search.q?.trim();
   const q = asTyped?.toLowerCase();
+  const wanted = search.limit + 1;
 
-  let query = q
-    ? db
-        .with('matches', () => candidates(db, orgId, q, asTyped!))
-        .with('best', (qb) =>
-          qb.selectFrom('matches').select(['id', (eb) => eb.fn.min<number>('rank').as('rank')]).groupBy('id'),
-        )
-        .selectFrom('best')
-        .innerJoin('users', 'users.id', 'best.id')
-        .select('best.rank as rank')
-    : db
-        .selectFrom('users')
-        .where('users.org_id', '=', orgId)
-        .select(sql<number>`${sql.lit(RANK_EXACT)}`.as('rank'));
-
-
-  if (eventId || search.status || search.role) {
-    query = query.where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('registrations as r')
-          .select(sql.lit(1).as('one'))
-          .whereRef('r.user_id', '=', 'users.id')
-          .$if(eventId !== undefined, (w) => w.where('r.event_id', '=', eventId!))
-          .$if(search.status !== undefined, (w) => w.where('r.status', '=', search.status!))
-          .$if(search.role !== undefined, (w) => w.where('r.role', '=', search.role!)),
-      ),
-    );
+  let found: Found[];
+  if (!q) {
+    // Without a query everyone matches, in name order.
+    found = await ranked(people(db, filters), RANK_NAME, 'users.full_name_lc', after ? [RANK_NAME, after[1], after[2]] : undefined, wanted);
+  } else {
+    found = [];
+    for (let rank = after?.[0] ?? RANK_EXACT; rank <= RANK_NAME && found.length < wanted; rank++) {
+      found.push(...(await rankRows(db, filters, rank, q, asTyped!, after, wanted - found.length)));
+    }
   }
-  // Without a query every row has the same rank, so only name and id order the page.
-  if (after) {
-    query = query.where(
-      q
-        ? sql<boolean>`(best.rank, users.full_name_lc, users.id) > (${after[0]}, ${after[1]}, ${after[2]})`
-        : sql<boolean>`(users.full_name_lc, users.id) > (${after[1]}, ${after[2]})`,
-    );
-  }
-  const rows = await query
-    .select(['users.id', 'users.email', 'users.first_name', 'users.last_name', 'users.full_name_lc', 'users.company'])
-    .$if(q !== undefined, (qb) => qb.orderBy(sql.ref('best.rank')))
-    .orderBy('users.full_name_lc')
-    .orderBy('users.id')
-    .limit(search.limit + 1)
-    .execute();
 
-  const page = rows.slice(0, search.limit);
+  const page = found.slice(0, search.limit);
   const last = page.at(-1);
   const nextCursor =
-    rows.length > search.limit && last ? encodeCursor([Number(last.rank), last.full_name_lc, last.id]) : null;
+    found.length > search.limit && last ? encodeCursor([last.rank, last.rank === RANK_NAME ? last.full_name_lc : last.email, last.id]) : null;
   const registrations = await briefRegistrations(db, page.map((row) => row.id));
   return {
     items: page.map((row) => ({

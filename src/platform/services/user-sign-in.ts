@@ -47,19 +47,15 @@ async function startChallenge(ctx: PlatformContext, user: UserRow, event: EventR
   return token;
 }
 
-async function recordFailure(ctx: PlatformContext, user: UserRow): Promise<void> {
+/** Counts a failed password; returns when the account is now locked until, if it is. */
+async function recordFailure(ctx: PlatformContext, user: UserRow): Promise<string | null> {
   const failures = user.failed_logins + 1;
   const now = ctx.clock.now();
-  await ctx.db
-    .updateTable('users')
-    .set({
-      failed_logins: failures,
-      locked_until: failures >= LOCK_AFTER_FAILURES ? new Date(now.getTime() + LOCK_MINUTES * 60_000).toISOString() : user.locked_until,
-    })
-    .where('id', '=', user.id)
-    .execute();
+  const lockedUntil = failures >= LOCK_AFTER_FAILURES ? new Date(now.getTime() + LOCK_MINUTES * 60_000).toISOString() : null;
+  await ctx.db.updateTable('users').set({ failed_logins: failures, locked_until: lockedUntil }).where('id', '=', user.id).execute();
   const delay = ctx.signInDelayMs(failures);
   if (delay > 0) await sleep(delay);
+  return lockedUntil;
 }
 
 export async function passwordSignIn(
@@ -79,9 +75,12 @@ export async function passwordSignIn(
   if (user?.locked_until && user.locked_until > now) return { kind: 'locked', until: user.locked_until };
   const valid = await verifyPassword(user?.password_hash ?? DUMMY_HASH, input.password);
   if (!user || !user.password_hash || !valid) {
-    if (user) await recordFailure(ctx, user);
-    else await sleep(ctx.signInDelayMs(1));
-    return { kind: 'invalid' };
+    if (!user) {
+      await sleep(ctx.signInDelayMs(1));
+      return { kind: 'invalid' };
+    }
+    const lockedUntil = await recordFailure(ctx, user);
+    return lockedUntil ? { kind: 'locked', until: lockedUntil } : { kind: 'invalid' };
   }
   if (user.failed_logins > 0 || user.locked_until) {
     await ctx.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', user.id).execute();
@@ -103,7 +102,7 @@ async function afterFirstFactor(ctx: PlatformContext, user: UserRow, event: Even
   if (event.verify_email === 1 && user.email_verified_at === null) return { kind: 'unverified' };
   const org = await organisationOf(ctx.db, user.org_id);
   if (user.mfa_confirmed_at && user.mfa_secret_enc) return { kind: 'mfa_code', challenge: await startChallenge(ctx, user, event) };
-  if (org.mfa_policy === 'everyone') {
+  if (org.mfa_policy === 'everyone' || user.mfa_enrollment_required === 1) {
     const link = await ctx.db.transaction().execute((trx) =>
       startEnrollment(trx, { ...ctx, db: trx }, { orgName: org.name, user, send: false, createdBy: 'sign-in' }),
     );

@@ -222,10 +222,18 @@ const webhooks: Migration = {
   },
 };
 
+// A password reset that replaces 2FA leaves the person owing a new enrollment.
+const enrollmentOwed: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('users').addColumn('mfa_enrollment_required', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  },
+};
+
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_support_actions': supportActions,
   '0003_webhooks': webhooks,
+  '0004_enrollment_owed': enrollmentOwed,
 };
 
 export async function migrate(db: Kysely<any>): Promise<void> {

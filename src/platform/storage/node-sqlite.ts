@@ -12,6 +12,9 @@ export function openSqlite(file: string): DatabaseSync {
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');
   db.exec('PRAGMA foreign_keys = ON');
+  // Refreshes the planner's statistics where they are stale; without them a filtered
+  // search can walk the wrong index.
+  db.exec('PRAGMA optimize = 0x10002');
   return db;
 }
 

@@ -61,6 +61,8 @@ export interface UsersTable {
   failed_logins: Generated<number>;
   locked_until: string | null;
   blocked: Generated<number>;
+  /** 1 after a reset replaced 2FA: sign-in waits for a new enrollment. */
+  mfa_enrollment_required: Generated<number>;
   created_at: string;
   updated_at: string;
 }

@@ -12,9 +12,8 @@ import type { EventRow, OrganisationRow, UserRow } from '../../storage/schema.ts
 import { recordAudit } from '../../services/audit.ts';
 import { findEventRow } from '../../services/events.ts';
 import { organisationOf } from '../../services/registration-state.ts';
-import { principalLabel, type Principal } from '../../services/staff-auth.ts';
+import { principalLabel, requireRole, type Principal } from '../../services/staff-auth.ts';
 import { findUserRow } from '../../services/user-lookup.ts';
-import { caller } from './auth-hook.ts';
 
 export interface ActionSpec {
   action: string;
@@ -64,14 +63,14 @@ export async function supportAction<T>(
   spec: ActionSpec,
   perform: (subject: ActionSubject) => Promise<ActionOutcome<T>>,
 ) {
-  const principal = caller(request, spec.role);
+  const principal = request.principal!;
   const org = await organisationOf(ctx.db, principal.orgId);
   const idempotencyKey = request.headers['idempotency-key'];
   const key = typeof idempotencyKey === 'string' && idempotencyKey.length > 0 ? idempotencyKey.slice(0, 200) : null;
   const fingerprint = createHash('sha256').update(`${request.method} ${request.url} ${JSON.stringify(request.body ?? null)}`).digest('hex');
   if (key) {
     const stored = await replay(ctx, principal, key, fingerprint);
-    if (stored) return reply.status(stored.status_code).header('idempotent-replayed', 'true').send(JSON.parse(stored.body));
+    if (stored) return reply.status(stored.status_code).header('idempotent-replayed', 'true').send(JSON.parse(ctx.secrets.open(stored.body)));
   }
 
   const audit = {
@@ -83,16 +82,18 @@ export async function supportAction<T>(
   };
   let target: { userId: string | null; label: string; eventId: string | null } = { userId: null, label: spec.userRef, eventId: null };
   try {
-    if (org.ticket_required === 1 && !spec.ticket) {
-      throw new HttpError('validation_failed', `${org.name} requires a ticket id on support actions.`, {
-        fields: [{ field: 'body.ticket', message: 'required by the organisation' }],
-      });
-    }
     const status = spec.status ?? 200;
     const response = await ctx.db.transaction().execute(async (trx) => {
       const user = await findUserRow(trx, principal.orgId, spec.userRef);
       const event = spec.eventRef ? await findEventRow(trx, principal.orgId, spec.eventRef) : null;
       target = { userId: user.id, label: user.email, eventId: event?.id ?? null };
+      // Checked once the person is known, so the refusal is on their audit trail too.
+      requireRole(principal, spec.role);
+      if (org.ticket_required === 1 && !spec.ticket) {
+        throw new HttpError('validation_failed', `${org.name} requires a ticket id on support actions.`, {
+          fields: [{ field: 'body.ticket', message: 'required by the organisation' }],
+        });
+      }
       const outcome = await perform({ trx, principal, org, user, event, createdBy: principalLabel(principal) });
       await recordAudit(trx, ctx, {
         ...audit,
@@ -110,7 +111,8 @@ export async function supportAction<T>(
             token_id: principal.tokenId,
             fingerprint,
             status_code: status,
-            body: JSON.stringify(outcome.response),
+            // Responses can hold links; like every token at rest, they are sealed.
+            body: ctx.secrets.seal(JSON.stringify(outcome.response)),
             created_at: ctx.clock.now().toISOString(),
           })
           .execute();

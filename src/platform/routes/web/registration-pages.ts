@@ -103,6 +103,10 @@ export function registrationPageRoutes(app: FastifyInstance, ctx: PlatformContex
         title: 'Thanks for registering',
         body: html`<p>Your registration for ${event.title} is complete. We look forward to seeing you on ${starts}.</p><a class="button" href="/e/${event.slug}/login">Sign in</a>`,
       },
+      set_password: {
+        title: 'Almost done: check your inbox',
+        body: html`<p>You already have an account without a password. We emailed ${input.email.trim().toLowerCase()} a link to choose one; after that, sign in with your email and the new password.</p>`,
+      },
       login_link: {
         title: 'Thanks for registering',
         body: html`<p>We emailed a login link to ${input.email.trim().toLowerCase()}. Use it to enter ${event.title}; it works once. The event starts on ${starts}.</p>`,
