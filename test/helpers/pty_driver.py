@@ -62,6 +62,14 @@ def clean(text):
     return ANSI.sub("", text).replace("\r", "")
 
 
+def split_complete(text):
+    """(text up to an escape sequence cut off at the end, the cut-off rest)."""
+    start = text.rfind("\x1b")
+    if start < 0 or ANSI.match(text, start) or len(text) - start > 64:
+        return text, ""
+    return text[:start], text[start:]
+
+
 def emit(event):
     sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
     sys.stdout.flush()
@@ -108,6 +116,7 @@ def main():
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
     raw = []  # everything the terminal showed
     pending = ""  # clean text not yet consumed by an expect
+    carry = ""  # the start of an escape sequence whose end has not been read yet
     stdin_buf = b""
     stdin_open = interactive
     master_open = True
@@ -220,8 +229,10 @@ def main():
             text = decoder.decode(chunk, final=not chunk)
             if text:
                 raw.append(text)
-                pending += clean(text)
                 emit({"type": "output", "data": text})
+            # An escape sequence split between two reads is cleaned once it is whole.
+            complete, carry = split_complete(carry + text) if chunk else (carry + text, "")
+            pending += clean(complete)
             if not chunk:
                 master_open = False
 

@@ -30,12 +30,12 @@ export function checkbox(options: { name: string; label: SafeHtml | string; chec
 ${error ? html`<p class="field-error" id="${id}-error">${error}</p>` : ''}`;
 }
 
-/** A summary at the top of a form that failed, linking to each field. */
-export function errorSummary(errors: FieldErrors | undefined, labels: Record<string, string>): SafeHtml | string {
+/** A summary at the top of a form that failed, each message linking to its field. */
+export function errorSummary(errors: FieldErrors | undefined): SafeHtml | string {
   const entries = Object.entries(errors ?? {});
   if (entries.length === 0) return '';
   return html`<div class="error-summary" role="alert" tabindex="-1"><p><strong>Please correct the following:</strong></p><ul>${entries.map(
-    ([name, message]) => html`<li><a href="#f-${name}">${labels[name] ?? name}: ${message}</a></li>`,
+    ([name, message]) => html`<li><a href="#f-${name}">${message}</a></li>`,
   )}</ul></div>`;
 }
 

@@ -19,7 +19,7 @@ import { formatSetupKey, newTotpSecret, otpauthUri } from '../../services/totp.t
 import { markEmailVerified } from '../../services/verification.ts';
 import { startWebSession } from '../../services/web-session.ts';
 import { checkCsrf, csrfToken, formField, sendPage, setSessionCookie } from './kit.ts';
-import type { TemplateName } from '../../mail/templates.ts';
+import { formatDateTime, type TemplateName } from '../../mail/templates.ts';
 
 const RENEW_PER_IP: RateLimit = { name: 'renew-link-ip', max: 20, windowSeconds: 3600 };
 const RENEW_PER_ACCOUNT: RateLimit = { name: 'renew-link-account', max: 5, windowSeconds: 3600 };
@@ -78,7 +78,7 @@ async function withLiveLink(
 }
 
 function passwordForm(action: string, csrf: string, minLength: number, errors?: FieldErrors): SafeHtml {
-  return html`${errorSummary(errors, { password: 'Password', confirmation: 'Repeat password' })}
+  return html`${errorSummary(errors)}
 <p>Use at least ${minLength} characters. Avoid common passwords and your email address.</p>
 ${form(
   action,
@@ -102,9 +102,9 @@ async function enrollmentBody(ctx: PlatformContext, row: TokenRow, user: UserRow
 Can't scan it? Type this setup key instead: <span class="setup-key" id="setup-key">${formatSetupKey(secret)}</span></li>
 <li>Enter the 6-digit code the app shows.</li>
 </ol>
-${errorSummary(errors, { code: 'Code' })}
+${errorSummary(errors)}
 ${form(action, csrf, field({ name: 'code', label: '6-digit code', required: true, autocomplete: 'one-time-code', inputmode: 'numeric', errors }), 'Turn on two-factor authentication')}
-<p>This page works until ${row.expires_at} (UTC).</p>`;
+<p>This page works until ${formatDateTime(row.expires_at!)}.</p>`;
 }
 
 export function linkPageRoutes(app: FastifyInstance, ctx: PlatformContext): void {

@@ -33,8 +33,6 @@ const AUTOCOMPLETE: Record<string, string> = {
 
 function registrationFormBody(request: FastifyRequest, reply: FastifyReply, ctx: PlatformContext, event: EventRow, input?: Partial<RegistrationForm>, errors?: FieldErrors): SafeHtml {
   const fields = formFields(event);
-  const labels: Record<string, string> = Object.fromEntries(fields.map((f) => [f.name, f.label]));
-  Object.assign(labels, { email: 'Email', password: 'Password', confirmation: 'Repeat password', terms: 'Terms and conditions' });
   const passwordFields =
     event.login_method === 'password'
       ? html`<h2>Sign-in details</h2>
@@ -45,7 +43,7 @@ ${field({ name: 'confirmation', label: 'Repeat password', type: 'password', requ
       : html`${field({ name: 'email', label: 'Email', type: 'email', required: true, autocomplete: 'email', value: input?.email, errors })}
 <p>No password needed: we will email you a login link.</p>`;
   return html`<p>Fields marked <span class="required">*</span> are required.</p>
-${errorSummary(errors, labels)}
+${errorSummary(errors)}
 ${form(
   `/e/${event.slug}/register`,
   csrfToken(request, reply, ctx),
@@ -60,7 +58,7 @@ ${checkbox({ name: 'terms', label: 'I have read and agree to the terms and condi
 }
 
 function emailOnlyForm(action: string, csrf: string, submit: string, errors?: FieldErrors): SafeHtml {
-  return html`${errorSummary(errors, { email: 'Email address' })}${form(action, csrf, field({ name: 'email', label: 'Email address', type: 'email', required: true, autocomplete: 'email', errors }), submit)}`;
+  return html`${errorSummary(errors)}${form(action, csrf, field({ name: 'email', label: 'Email address', type: 'email', required: true, autocomplete: 'email', errors }), submit)}`;
 }
 
 export function registrationPageRoutes(app: FastifyInstance, ctx: PlatformContext): void {

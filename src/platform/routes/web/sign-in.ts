@@ -37,7 +37,7 @@ function signInForm(request: FastifyRequest, reply: FastifyReply, ctx: PlatformC
 ${form(`/e/${event.slug}/login-link`, csrf, field({ name: 'email', label: 'Email address', type: 'email', required: true, autocomplete: 'email', value: values.email, errors: values.errors }), 'Email me a login link')}
 <p><a href="/e/${event.slug}/register">Not registered yet? Register</a></p>`;
   }
-  return html`${message}${errorSummary(values.errors, { email: 'Email address', password: 'Password' })}
+  return html`${message}${errorSummary(values.errors)}
 ${form(
   `/e/${event.slug}/login`,
   csrf,
@@ -52,7 +52,7 @@ ${field({ name: 'password', label: 'Password', type: 'password', required: true,
 
 function codeForm(request: FastifyRequest, reply: FastifyReply, ctx: PlatformContext, event: EventRow, error?: string) {
   const errors = error ? { code: error } : undefined;
-  return html`${errorSummary(errors, { code: 'Code' })}
+  return html`${errorSummary(errors)}
 <p>Open your authenticator app and enter the 6-digit code it shows for this account.</p>
 ${form(`/e/${event.slug}/login/code`, csrfToken(request, reply, ctx), field({ name: 'code', label: 'Authentication code', required: true, autocomplete: 'one-time-code', errors }), 'Sign in')}
 <p>Lost your phone? Enter one of your recovery codes in the same field instead; each works once.</p>`;
