@@ -15,10 +15,11 @@ import { organisationOf } from '../../services/registration-state.ts';
 import { principalLabel, requireRole, type Principal } from '../../services/staff-auth.ts';
 import { findUserRow } from '../../services/user-lookup.ts';
 
-export interface ActionSpec {
+export interface AuditedSpec {
   action: string;
   role: StaffRole;
-  userRef: string;
+  /** How the target is named in the audit log until the action finds it. */
+  targetLabel: string;
   eventRef?: string;
   reason?: string;
   ticket?: string;
@@ -26,13 +27,27 @@ export interface ActionSpec {
   status?: number;
 }
 
-export interface ActionSubject {
+export interface AuditTarget {
+  userId: string | null;
+  label: string;
+}
+
+export interface AuditedSubject {
   trx: Db;
   principal: Principal;
   org: OrganisationRow;
-  user: UserRow;
   event: EventRow | null;
   createdBy: string;
+  /** Names what the action acts on, for the audit entry (refusals included). */
+  setTarget(target: AuditTarget): void;
+}
+
+export interface ActionSpec extends Omit<AuditedSpec, 'targetLabel'> {
+  userRef: string;
+}
+
+export interface ActionSubject extends Omit<AuditedSubject, 'setTarget'> {
+  user: UserRow;
 }
 
 export interface ActionOutcome<T> {
@@ -56,12 +71,30 @@ async function replay(ctx: PlatformContext, principal: Principal, key: string, f
   return stored;
 }
 
-export async function supportAction<T>(
+/**
+ * An action on an existing person: the person is looked up first, so a refusal (missing
+ * role, missing ticket) lands on their audit trail.
+ */
+export function supportAction<T>(
   request: FastifyRequest,
   reply: FastifyReply,
   ctx: PlatformContext,
   spec: ActionSpec,
   perform: (subject: ActionSubject) => Promise<ActionOutcome<T>>,
+) {
+  return auditedAction(request, reply, ctx, { ...spec, targetLabel: spec.userRef }, async (subject) => {
+    const user = await findUserRow(subject.trx, subject.principal.orgId, spec.userRef);
+    subject.setTarget({ userId: user.id, label: user.email });
+    return perform({ ...subject, user });
+  });
+}
+
+export async function auditedAction<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ctx: PlatformContext,
+  spec: AuditedSpec,
+  perform: (subject: AuditedSubject) => Promise<ActionOutcome<T>>,
 ) {
   const principal = request.principal!;
   const org = await organisationOf(ctx.db, principal.orgId);
@@ -80,29 +113,34 @@ export async function supportAction<T>(
     ticket: spec.ticket ?? null,
     requestId: String(request.id),
   };
-  let target: { userId: string | null; label: string; eventId: string | null } = { userId: null, label: spec.userRef, eventId: null };
+  let target: AuditTarget = { userId: null, label: spec.targetLabel };
+  let eventId: string | null = null;
+  let checked = false;
   try {
     const status = spec.status ?? 200;
     const response = await ctx.db.transaction().execute(async (trx) => {
-      const user = await findUserRow(trx, principal.orgId, spec.userRef);
       const event = spec.eventRef ? await findEventRow(trx, principal.orgId, spec.eventRef) : null;
-      target = { userId: user.id, label: user.email, eventId: event?.id ?? null };
-      // Checked once the person is known, so the refusal is on their audit trail too.
-      requireRole(principal, spec.role);
-      if (org.ticket_required === 1 && !spec.ticket) {
-        throw new HttpError('validation_failed', `${org.name} requires a ticket id on support actions.`, {
-          fields: [{ field: 'body.ticket', message: 'required by the organisation' }],
-        });
-      }
-      const outcome = await perform({ trx, principal, org, user, event, createdBy: principalLabel(principal) });
-      await recordAudit(trx, ctx, {
-        ...audit,
-        targetUserId: user.id,
-        target: user.email,
-        eventId: event?.id ?? null,
-        result: 'ok',
-        detail: outcome.detail,
+      eventId = event?.id ?? null;
+      const outcome = await perform({
+        trx,
+        principal,
+        org,
+        event,
+        createdBy: principalLabel(principal),
+        setTarget(found) {
+          target = found;
+          checked = true;
+          // Checked once the target is known, so the refusal is on its audit trail too.
+          requireRole(principal, spec.role);
+          if (org.ticket_required === 1 && !spec.ticket) {
+            throw new HttpError('validation_failed', `${org.name} requires a ticket id on support actions.`, {
+              fields: [{ field: 'body.ticket', message: 'required by the organisation' }],
+            });
+          }
+        },
       });
+      if (!checked) throw new Error(`Action ${spec.action} ran without naming its target, so its role was never checked.`);
+      await recordAudit(trx, ctx, { ...audit, targetUserId: target.userId, target: target.label, eventId, result: 'ok', detail: outcome.detail });
       if (key) {
         await trx
           .insertInto('idempotency_keys')
@@ -127,7 +165,7 @@ export async function supportAction<T>(
         ...audit,
         targetUserId: target.userId,
         target: target.label,
-        eventId: target.eventId,
+        eventId,
         result: 'refused',
         detail: { error: error.code, message: error.message },
       });
