@@ -31,17 +31,17 @@ describeBrowser('registration refusals and the sign-in lock in Chromium', () => 
       terms: true,
     };
     const cases = [
-      { name: 'public email domain', values: { ...valid, email: 'marie.curie@gmail.com' }, field: 'email', label: 'Email', message: /gmail\.com.*not accepted/i },
+      { name: 'public email domain', values: { ...valid, email: 'marie.curie@gmail.com' }, field: 'email', message: /gmail\.com.*not accepted/i },
       {
         name: 'domain not approved for the event',
         approved: ['northwind.example', 'contoso.example'],
         values: valid,
         field: 'email',
-        label: 'Email',
+       
         message: /only.*northwind\.example|northwind\.example.*only/i,
       },
-      { name: 'missing required field', values: { ...valid, company: '' }, field: 'company', label: 'Company', message: /company.*required/i },
-      { name: 'unticked terms box', values: { ...valid, terms: false }, field: 'terms', label: 'Terms', message: /terms/i },
+      { name: 'missing required field', values: { ...valid, company: '' }, field: 'company', message: /company.*required/i },
+      { name: 'unticked terms box', values: { ...valid, terms: false }, field: 'terms', message: /terms/i },
     ];
 
     const context = await newContext(suite.browser);
@@ -70,8 +70,7 @@ describeBrowser('registration refusals and the sign-in lock in Chromium', () => 
           const items = page.locator('.error-summary li a');
           expect(await items.count(), c.name).toBe(1);
           expect(await items.first().getAttribute('href'), c.name).toBe(`#f-${c.field}`);
-          expect(await items.first().innerText(), c.name).toContain(message);
-          expect(await items.first().innerText(), c.name).toContain(c.label);
+          expect((await items.first().innerText()).trim(), c.name).toBe(message);
           // What the person typed is kept (but never a password).
           expect(await page.locator('#f-first_name').inputValue(), c.name).toBe('Marie');
           expect(await page.locator('#f-password').inputValue(), c.name).toBe('');
