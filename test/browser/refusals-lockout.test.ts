@@ -37,7 +37,6 @@ describeBrowser('registration refusals and the sign-in lock in Chromium', () => 
         approved: ['northwind.example', 'contoso.example'],
         values: valid,
         field: 'email',
-       
         message: /only.*northwind\.example|northwind\.example.*only/i,
       },
       { name: 'missing required field', values: { ...valid, company: '' }, field: 'company', message: /company.*required/i },
