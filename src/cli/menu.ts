@@ -27,7 +27,7 @@ export async function runMenu(io: IO, env: NodeJS.ProcessEnv, overrides: DepsOve
       io.stdout.write('\n');
     }
   } catch (error) {
-    if (error instanceof CancelledError) return EXIT.ok;
+    if (error instanceof CancelledError) return EXIT.cancelled;
     throw error;
   }
 }
