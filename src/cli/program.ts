@@ -261,6 +261,25 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
       })),
     );
 
+  const org = program.command('org').description("the organisation's settings: 2FA policy, ticket rule, identity checklist");
+  org
+    .command('show')
+    .description('show the settings')
+    .addHelpText('after', examples('t1 org show', 't1 org show --json'))
+    .action(action(() => import('../commands/org/show.ts'), () => ({})));
+  withAction(
+    org
+      .command('set')
+      .description('change a setting (admin): mfa-policy off|staff|everyone, ticket-required yes|no, identity-checklist "question"... (or none)')
+      .argument('<setting>', 'mfa-policy, ticket-required or identity-checklist')
+      .argument('<value...>', 'the new value; identity-checklist takes one question per argument'),
+  )
+    .addHelpText(
+      'after',
+      examples('t1 org set ticket-required yes', 't1 org set mfa-policy everyone --reason "security review"', 't1 org set identity-checklist "Caller named their event" "Caller read back the emailed code"'),
+    )
+    .action(action(() => import('../commands/org/set.ts'), ([setting, values], o) => ({ setting, values, ...actionFlags(o) })));
+
   const events = program.command('events').description('list and inspect events');
   events
     .command('list')

@@ -28,6 +28,8 @@ const CONFLICT_HINTS: Record<string, string> = {
 function hintFor(error: ApiError): string | undefined {
   if (error.status === 404) return NOT_FOUND_HINTS[String(error.details?.resource)];
   if (error.status === 409) return CONFLICT_HINTS[String(error.details?.reason)];
+  const fields = (error.details?.fields as { field: string }[] | undefined) ?? [];
+  if (fields.some((f) => f.field === 'body.ticket')) return 'Add the support ticket id with --ticket <id>.';
   if (error.status === 401) {
     return 'Log in with "t1 login --token" (or set T1_TOKEN) using a token from your platform admin.';
   }

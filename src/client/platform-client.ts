@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, request as undiciRequest } from 'undici';
 import { z } from 'zod';
 import {
+  organisationSettingsSchema,
   invitationResultSchema,
   webhookSecretSchema,
   auditEntrySchema,
@@ -27,6 +28,8 @@ import {
   whoAmISchema,
 } from '../contract/schemas.ts';
 import type {
+  OrganisationSettings,
+  UpdateOrganisationBody,
   InvitationBody,
   InvitationResult,
   WebhookSecret,
@@ -288,6 +291,14 @@ export class PlatformClient {
 
   rotateWebhookSecret(eventRef: string, body: ActionContext): Promise<WebhookSecret> {
     return this.#request('POST', `/v1/events/${encodeURIComponent(eventRef)}/webhook-secret`, { body, schema: webhookSecretSchema });
+  }
+
+  getOrganisation(): Promise<OrganisationSettings> {
+    return this.#request('GET', '/v1/organisation', { schema: organisationSettingsSchema });
+  }
+
+  updateOrganisation(body: UpdateOrganisationBody, idempotencyKey?: string): Promise<OrganisationSettings> {
+    return this.#request('PATCH', '/v1/organisation', { body, idempotencyKey, schema: organisationSettingsSchema });
   }
 
   #userPath(ref: string): string {

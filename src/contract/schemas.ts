@@ -6,6 +6,7 @@ import {
   EVENT_PHASES,
   EVENT_ROLES,
   LOGIN_METHODS,
+  MFA_POLICIES,
   REGISTRATION_STAGES,
   REGISTRATION_STATUSES,
   REGISTRATION_TYPES,
@@ -403,3 +404,22 @@ export type InvitationResult = z.infer<typeof invitationResultSchema>;
 
 export const webhookSecretSchema = z.object({ event: z.string(), secret: z.string() });
 export type WebhookSecret = z.infer<typeof webhookSecretSchema>;
+
+// ---- Organisation settings ----------------------------------------------------------
+
+export const organisationSettingsSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  mfaPolicy: z.enum(MFA_POLICIES),
+  ticketRequired: z.boolean(),
+  identityChecklist: z.array(z.string()),
+});
+export type OrganisationSettings = z.infer<typeof organisationSettingsSchema>;
+
+export const updateOrganisationBodySchema = z.strictObject({
+  mfaPolicy: z.enum(MFA_POLICIES).optional(),
+  ticketRequired: z.boolean().optional(),
+  identityChecklist: z.array(z.string().trim().min(1, 'a question must not be empty').max(300, 'a question is too long')).max(20, 'at most 20 questions').optional(),
+  ...actionContextSchema,
+});
+export type UpdateOrganisationBody = z.input<typeof updateOrganisationBodySchema>;

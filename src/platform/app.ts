@@ -8,6 +8,7 @@ import { eventRoutes } from './routes/admin/events.ts';
 import { tokenRoutes } from './routes/admin/tokens.ts';
 import { actionRoutes } from './routes/admin/actions.ts';
 import { recordRoutes } from './routes/admin/records.ts';
+import { organisationRoutes } from './routes/admin/organisation.ts';
 import { authRoutes } from './routes/auth.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { installWebKit, SECURITY_HEADERS } from './routes/web/kit.ts';
@@ -72,6 +73,7 @@ export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): 
       tokenRoutes(admin, ctx);
       actionRoutes(admin, ctx);
       recordRoutes(admin, ctx);
+      organisationRoutes(admin, ctx);
     },
     { prefix: '/v1' },
   );
