@@ -18,6 +18,8 @@ import { checkCsrf, csrfToken, formField, sendPage } from './kit.ts';
 import { eventBySlug } from './sign-in.ts';
 
 const REGISTER_PER_IP: RateLimit = { name: 'register-ip', max: 20, windowSeconds: 3600 };
+// Registering again re-sends an email, so one address cannot be flooded through the form.
+const REGISTER_PER_ACCOUNT: RateLimit = { name: 'register-account', max: 5, windowSeconds: 3600 };
 const ACTIVATE_PER_IP: RateLimit = { name: 'activate-ip', max: 20, windowSeconds: 3600 };
 const ACTIVATE_PER_ACCOUNT: RateLimit = { name: 'activate-account', max: 5, windowSeconds: 3600 };
 const FORGOT_PER_IP: RateLimit = { name: 'forgot-ip', max: 20, windowSeconds: 3600 };
@@ -83,6 +85,8 @@ export function registrationPageRoutes(app: FastifyInstance, ctx: PlatformContex
       confirmation: formField(request, 'confirmation', 1024),
       termsAccepted: formField(request, 'terms', 10) === 'yes',
     };
+    const email = input.email.trim().toLowerCase();
+    if (email) await enforceRateLimit(ctx.db, ctx.clock, REGISTER_PER_ACCOUNT, email, 'registrations for this email address');
     const outcome = await registerFromForm(ctx, event, input);
     if (outcome.kind === 'closed') {
       return sendPage(request, reply, 403, { title: 'Registration is closed', context: event.title, body: html`<p>Registration for ${event.title} is closed.</p>` });
