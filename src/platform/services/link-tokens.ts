@@ -108,6 +108,12 @@ export async function consumeLink(db: Db, clock: Clock, kind: LinkKind, token: s
   return inspectLink(db, clock, kind, token);
 }
 
+/** A token of any kind that is still good (not used, replaced, revoked or expired), or null. */
+export async function liveToken(db: Db, clock: Clock, kind: string, token: string): Promise<TokenRow | null> {
+  const row = await db.selectFrom('tokens').selectAll().where('hash', '=', hashToken(token)).where('kind', '=', kind).executeTakeFirst();
+  return row && linkState(row, clock.now()) === 'valid' ? row : null;
+}
+
 /** Links of a kind a person has not used yet (e.g. a pending 2FA enrollment). */
 export async function pendingLink(db: Db, clock: Clock, userId: string, kind: LinkKind) {
   return db

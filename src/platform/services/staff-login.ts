@@ -4,13 +4,12 @@
 // per-account and per-address limits.
 import type { StaffLoginResult } from '../../contract/schemas.ts';
 import type { StaffRole } from '../../contract/vocabulary.ts';
-import { hashToken } from '../clock.ts';
 import { storeToken } from './token-store.ts';
 import type { PlatformContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import { verifyPassword } from '../passwords.ts';
 import type { StaffRow } from '../storage/schema.ts';
-import { linkState } from './link-tokens.ts';
+import { liveToken } from './link-tokens.ts';
 import { acceptSecondFactor, replaceRecoveryCodes } from './mfa.ts';
 import { clearRateLimit, enforceRateLimit, type RateLimit } from './rate-limit.ts';
 import { acceptTotp, formatSetupKey, newTotpSecret, otpauthUri } from './totp.ts';
@@ -90,13 +89,8 @@ export async function staffPasswordLogin(ctx: PlatformContext, email: string, pa
 const BAD_CODE = 'That code is not valid. Use the current code from your authenticator app, or a recovery code.';
 
 export async function staffSecondFactor(ctx: PlatformContext, challenge: string, code: string): Promise<StaffLoginResult> {
-  const row = await ctx.db
-    .selectFrom('tokens')
-    .selectAll()
-    .where('hash', '=', hashToken(challenge))
-    .where('kind', '=', 'login_challenge')
-    .executeTakeFirst();
-  if (!row || linkState(row, ctx.clock.now()) !== 'valid' || !row.staff_id) {
+  const row = await liveToken(ctx.db, ctx.clock, 'login_challenge', challenge);
+  if (!row?.staff_id) {
     throw new HttpError('unauthenticated', 'The sign-in has expired or was already completed; start again.');
   }
   await enforceRateLimit(ctx.db, ctx.clock, STAFF_CODE_PER_ACCOUNT, row.staff_id, 'codes for this account');

@@ -2,11 +2,10 @@
 // organisation requires it for everyone or the person enrolled. Failed passwords slow
 // down and, ten in a row, lock the account until it expires or an agent unlocks it.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hashToken } from '../clock.ts';
 import type { PlatformContext } from '../context.ts';
 import { verifyPassword } from '../passwords.ts';
 import type { EventRow, TokenRow, UserRow } from '../storage/schema.ts';
-import { linkState } from './link-tokens.ts';
+import { liveToken } from './link-tokens.ts';
 import { acceptSecondFactor, startEnrollment } from './mfa.ts';
 import { clearRateLimit, enforceRateLimit, type RateLimit } from './rate-limit.ts';
 import { organisationOf } from './registration-state.ts';
@@ -115,13 +114,8 @@ export type CodeOutcome = { kind: 'expired' } | { kind: 'invalid' } | { kind: 's
 
 export async function challengeRow(ctx: PlatformContext, challenge: string | undefined): Promise<TokenRow | null> {
   if (!challenge) return null;
-  const row = await ctx.db
-    .selectFrom('tokens')
-    .selectAll()
-    .where('hash', '=', hashToken(challenge))
-    .where('kind', '=', 'login_challenge')
-    .executeTakeFirst();
-  return row && row.user_id && linkState(row, ctx.clock.now()) === 'valid' ? row : null;
+  const row = await liveToken(ctx.db, ctx.clock, 'login_challenge', challenge);
+  return row?.user_id ? row : null;
 }
 
 export async function secondFactorSignIn(ctx: PlatformContext, challenge: string | undefined, code: string): Promise<CodeOutcome> {
