@@ -6,7 +6,8 @@ import type { Db } from '../storage/database.ts';
 import type { EventRow, UserRow } from '../storage/schema.ts';
 import { issueLink } from './link-tokens.ts';
 import { notifyPerson } from './notify.ts';
-import { refuseIfShutOut, registrationFor } from './registration-state.ts';
+import { organisationOf, refuseIfShutOut, registrationFor } from './registration-state.ts';
+import { HttpError } from '../http-error.ts';
 
 /** Used when an event does not set its own login-link lifetime. */
 export const DEFAULT_LOGIN_LINK_MINUTES = 15;
@@ -23,6 +24,13 @@ export interface MagicLinkInput {
 export async function createMagicLink(trx: Db, ctx: PlatformContext, input: MagicLinkInput): Promise<IssuedLinkView> {
   const { user, event } = input;
   refuseIfShutOut(await registrationFor(trx, user, event), user);
+  // A printed link is in the agent's hands; for a 2FA account it only goes to the inbox.
+  const org = await organisationOf(trx, user.org_id);
+  if (!input.send && (user.mfa_confirmed_at !== null || org.mfa_policy === 'everyone')) {
+    throw new HttpError('conflict', `${user.email} uses two-factor authentication; the login link can only be emailed to them.`, {
+      reason: 'emailed_only',
+    });
+  }
   const ttlMinutes = Math.min(input.ttlMinutes ?? (event.magic_link_ttl_minutes || DEFAULT_LOGIN_LINK_MINUTES), MAX_LINK_TTL_MINUTES);
   const link = await issueLink(trx, ctx, {
     kind: 'magic_link',

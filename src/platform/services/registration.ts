@@ -4,16 +4,17 @@
 // registration with a registered address sends "registration complete" and creates
 // nothing new.
 import type { FormField } from '../../contract/schemas.ts';
-import type { EventRole, RegistrationStage, RegistrationStatus, RegistrationType } from '../../contract/vocabulary.ts';
+import type { EmailTemplate, EventRole, RegistrationStage, RegistrationStatus, RegistrationType } from '../../contract/vocabulary.ts';
 import { emailDomain, isPublicEmailDomain } from '../data/public-email-domains.ts';
 import type { PlatformContext } from '../context.ts';
 import { hashPassword } from '../passwords.ts';
 import type { Db } from '../storage/database.ts';
 import type { EventRow, UserRow } from '../storage/schema.ts';
 import { issueLink } from './link-tokens.ts';
-import { notifyPerson, signInUrl } from './notify.ts';
+import { notifyPerson } from './notify.ts';
 import { passwordProblem } from './password-policy.ts';
 import { organisationOf } from './registration-state.ts';
+import { sendActivationEmail } from './verification.ts';
 import { searchColumns } from './user-search.ts';
 import { eventPhase } from './views.ts';
 
@@ -37,8 +38,8 @@ export interface RegistrationForm {
 export type RegistrationOutcome =
   | { kind: 'invalid'; errors: FieldErrors }
   | { kind: 'closed' }
-  /** What the person was sent: what the confirmation page tells them. */
-  | { kind: 'done'; next: 'verify_email' | 'sign_in' | 'login_link' | 'set_password' };
+  /** The email the person was sent; none when the organiser shut them out. */
+  | { kind: 'done'; sent: EmailTemplate | null };
 
 export function formFields(event: EventRow): FormField[] {
   return JSON.parse(event.form_fields) as FormField[];
@@ -153,19 +154,9 @@ export async function createRegistration(
 }
 
 /** Sends the login link a login-link event promises right after registering. */
-async function sendLoginLink(trx: Db, ctx: PlatformContext, orgName: string, user: UserRow, event: EventRow) {
+async function sendLoginLink(trx: Db, ctx: PlatformContext, orgName: string, user: UserRow, event: EventRow): Promise<EmailTemplate> {
   const link = await issueLink(trx, ctx, { kind: 'magic_link', orgId: user.org_id, userId: user.id, eventId: event.id, ttlMinutes: event.magic_link_ttl_minutes, createdBy: 'registration' });
-  await notifyPerson(trx, ctx, { orgName, user, event, template: 'login_link', actionUrl: link.url, expiresAt: link.expiresAt });
-}
-
-async function sendSetPasswordLink(trx: Db, ctx: PlatformContext, orgName: string, user: UserRow, event: EventRow) {
-  const link = await issueLink(trx, ctx, { kind: 'set_password', orgId: user.org_id, userId: user.id, eventId: event.id, ttlMinutes: event.set_password_ttl_minutes, createdBy: 'registration' });
-  await notifyPerson(trx, ctx, { orgName, user, event, template: 'set_password', actionUrl: link.url, expiresAt: link.expiresAt });
-}
-
-async function sendVerification(trx: Db, ctx: PlatformContext, orgName: string, user: UserRow, event: EventRow) {
-  const link = await issueLink(trx, ctx, { kind: 'verify_email', orgId: user.org_id, userId: user.id, eventId: event.id, ttlMinutes: event.verification_ttl_minutes, createdBy: 'registration' });
-  await notifyPerson(trx, ctx, { orgName, user, event, template: 'verify_account', actionUrl: link.url, expiresAt: link.expiresAt });
+  return (await notifyPerson(trx, ctx, { orgName, user, event, template: 'login_link', actionUrl: link.url, expiresAt: link.expiresAt })).template;
 }
 
 export async function registerFromForm(ctx: PlatformContext, event: EventRow, form: RegistrationForm): Promise<RegistrationOutcome> {
@@ -175,31 +166,27 @@ export async function registerFromForm(ctx: PlatformContext, event: EventRow, fo
   if (Object.keys(errors).length > 0) return { kind: 'invalid', errors };
   const passwordHash = event.login_method === 'password' ? await hashPassword(form.password) : null;
 
-  const next = await ctx.db.transaction().execute(async (trx) => {
+  const sent = await ctx.db.transaction().execute(async (trx): Promise<EmailTemplate | null> => {
     const org = await organisationOf(trx, event.org_id);
     const { user, created } = await findOrCreateUser(trx, ctx, event.org_id, { email, values: form.values, passwordHash });
     const registration = await trx.selectFrom('registrations').selectAll().where('user_id', '=', user.id).where('event_id', '=', event.id).executeTakeFirst();
+
+    // Shut out by the organiser: the form changes nothing and sends nothing (only people who
+    // cancelled themselves may register again).
+    const removed = registration?.status === 'unregistered' && registration.stage !== 'cancelled_by_person';
+    if (user.blocked === 1 || registration?.status === 'blocked' || removed) return null;
 
     // An account made without a password (invitation, webhook, import) gets its password
     // through an emailed link only: a form anyone can fill in must not set it.
     if (!created && event.login_method === 'password' && user.password_hash === null) {
       if (!registration) await createRegistration(trx, ctx, { user, event, role: 'attendee', type: 'registration', status: 'registered', stage: 'password_not_set' });
-      await sendSetPasswordLink(trx, ctx, org.name, user, event);
-      return 'set_password' as const;
+      return (await sendActivationEmail(trx, ctx, org.name, user, event, 'registration')).template;
     }
 
     // Already registered: remind them how to get in, change nothing.
     if (registration && registration.status !== 'invited' && registration.status !== 'unregistered') {
-      if (event.login_method === 'magic_link') {
-        await sendLoginLink(trx, ctx, org.name, user, event);
-        return 'login_link' as const;
-      }
-      if (registration.stage === 'pending_verification') {
-        await sendVerification(trx, ctx, org.name, user, event);
-        return 'verify_email' as const;
-      }
-      await notifyPerson(trx, ctx, { orgName: org.name, user, event, template: 'registration_complete', actionUrl: signInUrl(ctx.publicUrl, event.slug) });
-      return 'sign_in' as const;
+      if (event.login_method === 'magic_link') return sendLoginLink(trx, ctx, org.name, user, event);
+      return (await sendActivationEmail(trx, ctx, org.name, user, event, 'registration')).template;
     }
 
     const verified = user.email_verified_at !== null;
@@ -217,19 +204,22 @@ export async function registerFromForm(ctx: PlatformContext, event: EventRow, fo
     } else {
       await createRegistration(trx, ctx, { user, event, role: 'attendee', type: 'registration', status: 'registered', stage });
     }
-    if (stage === 'login_link_sent') {
-      await sendLoginLink(trx, ctx, org.name, user, event);
-      return 'login_link' as const;
-    }
-    if (stage === 'pending_verification') {
-      await sendVerification(trx, ctx, org.name, user, event);
-      return 'verify_email' as const;
-    }
-    await notifyPerson(trx, ctx, { orgName: org.name, user, event, template: 'registration_complete', actionUrl: signInUrl(ctx.publicUrl, event.slug) });
-    return 'sign_in' as const;
+    if (stage === 'login_link_sent') return sendLoginLink(trx, ctx, org.name, user, event);
+    return (await sendActivationEmail(trx, ctx, org.name, user, event, 'registration')).template;
   });
   ctx.mail.wake();
-  return { kind: 'done', next };
+  return { kind: 'done', sent };
+}
+
+/**
+ * What the person was sent never shows on the page, so the form cannot be used to find
+ * out who is registered: the confirmation depends only on how the event signs people in.
+ */
+export type ConfirmationPage = 'check_inbox' | 'login_link' | 'sign_in';
+
+export function confirmationPage(event: EventRow): ConfirmationPage {
+  if (event.login_method === 'magic_link') return 'login_link';
+  return event.verify_email === 1 ? 'check_inbox' : 'sign_in';
 }
 
 /**
@@ -237,7 +227,7 @@ export async function registerFromForm(ctx: PlatformContext, event: EventRow, fo
  * confirmed their address, "registration complete" for those who have. Sends nothing
  * for addresses not registered for the event; the page says the same either way.
  */
-export async function sendActivationEmail(ctx: PlatformContext, event: EventRow, rawEmail: string): Promise<void> {
+export async function requestActivationEmail(ctx: PlatformContext, event: EventRow, rawEmail: string): Promise<void> {
   const email = rawEmail.trim().toLowerCase();
   await ctx.db.transaction().execute(async (trx) => {
     const user = await trx.selectFrom('users').selectAll().where('org_id', '=', event.org_id).where('email', '=', email).executeTakeFirst();
@@ -245,9 +235,7 @@ export async function sendActivationEmail(ctx: PlatformContext, event: EventRow,
     const registration = await trx.selectFrom('registrations').select(['status']).where('user_id', '=', user.id).where('event_id', '=', event.id).executeTakeFirst();
     if (!registration || registration.status === 'blocked' || registration.status === 'unregistered') return;
     const org = await organisationOf(trx, event.org_id);
-    if (event.login_method === 'password' && user.password_hash === null) await sendSetPasswordLink(trx, ctx, org.name, user, event);
-    else if (user.email_verified_at === null && event.verify_email === 1) await sendVerification(trx, ctx, org.name, user, event);
-    else await notifyPerson(trx, ctx, { orgName: org.name, user, event, template: 'registration_complete', actionUrl: signInUrl(ctx.publicUrl, event.slug) });
+    await sendActivationEmail(trx, ctx, org.name, user, event, 'self-service');
   });
   ctx.mail.wake();
 }

@@ -7,7 +7,7 @@ import type { StaffRole } from '../../contract/vocabulary.ts';
 import { storeToken } from './token-store.ts';
 import type { PlatformContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
-import { verifyPassword } from '../passwords.ts';
+import { verifyPasswordOrDummy } from '../passwords.ts';
 import type { StaffRow } from '../storage/schema.ts';
 import { liveToken } from './link-tokens.ts';
 import { acceptSecondFactor, replaceRecoveryCodes } from './mfa.ts';
@@ -22,8 +22,6 @@ export const STAFF_LOGIN_PER_ACCOUNT: RateLimit = { name: 'staff-login-account',
 export const STAFF_LOGIN_PER_IP: RateLimit = { name: 'staff-login-ip', max: 50, windowSeconds: 15 * 60 };
 export const STAFF_CODE_PER_ACCOUNT: RateLimit = { name: 'staff-code-account', max: 5, windowSeconds: 5 * 60 };
 
-// Compared against when the email is unknown, so both paths cost one argon2 verify.
-const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$k+Hg+1l86sfL6GliKmTpYg$N/mmq0736c/ZPjLfNJkPb+byQ+jAX+wEHbQR0MjMMEo';
 
 function mustUseMfa(policy: string, staff: StaffRow): boolean {
   return policy === 'staff' || policy === 'everyone' || staff.mfa_confirmed_at !== null;
@@ -66,7 +64,7 @@ export async function staffPasswordLogin(ctx: PlatformContext, email: string, pa
     .where('staff.email', '=', email)
     .orderBy('staff.created_at')
     .executeTakeFirst();
-  const valid = await verifyPassword(row?.password_hash ?? DUMMY_HASH, password);
+  const valid = await verifyPasswordOrDummy(row?.password_hash ?? null, password);
   if (!row || !row.password_hash || !valid) throw new HttpError('unauthenticated', BAD_CREDENTIALS);
   const { mfa_policy: policy, ...staff } = row;
   await clearRateLimit(ctx.db, STAFF_LOGIN_PER_ACCOUNT, email);

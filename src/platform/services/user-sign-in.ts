@@ -3,11 +3,12 @@
 // down and, ten in a row, lock the account until it expires or an agent unlocks it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PlatformContext } from '../context.ts';
-import { verifyPassword } from '../passwords.ts';
+import { verifyPasswordOrDummy } from '../passwords.ts';
+import { sql } from 'kysely';
 import type { EventRow, TokenRow, UserRow } from '../storage/schema.ts';
 import { liveToken } from './link-tokens.ts';
 import { acceptSecondFactor, startEnrollment } from './mfa.ts';
-import { clearRateLimit, enforceRateLimit, type RateLimit } from './rate-limit.ts';
+import { clearRateLimit, enforceRateLimit, hitRateLimit, type RateLimit } from './rate-limit.ts';
 import { organisationOf } from './registration-state.ts';
 import { startWebSession } from './web-session.ts';
 import { storeToken } from './token-store.ts';
@@ -20,8 +21,6 @@ export const SIGN_IN_PER_IP: RateLimit = { name: 'sign-in-ip', max: 60, windowSe
 export const SIGN_IN_PER_ACCOUNT: RateLimit = { name: 'sign-in-account', max: 30, windowSeconds: 15 * 60 };
 export const CODE_PER_ACCOUNT: RateLimit = { name: 'sign-in-code-account', max: 5, windowSeconds: 5 * 60 };
 
-// Compared against when the email is unknown, so both paths cost one argon2 verify.
-const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$k+Hg+1l86sfL6GliKmTpYg$N/mmq0736c/ZPjLfNJkPb+byQ+jAX+wEHbQR0MjMMEo';
 
 export type SignInOutcome =
   | { kind: 'invalid' }
@@ -46,12 +45,34 @@ async function startChallenge(ctx: PlatformContext, user: UserRow, event: EventR
   return token;
 }
 
+// Unknown addresses count their failures too (as rate-limit rows), so the delays and
+// the lock look the same whether or not an account exists.
+const UNKNOWN_ACCOUNT_FAILURES: RateLimit = { name: 'sign-in-unknown', max: LOCK_AFTER_FAILURES - 1, windowSeconds: LOCK_MINUTES * 60 };
+
 /** Counts a failed password; returns when the account is now locked until, if it is. */
-async function recordFailure(ctx: PlatformContext, user: UserRow): Promise<string | null> {
-  const failures = user.failed_logins + 1;
+async function recordFailure(ctx: PlatformContext, user: UserRow | undefined, email: string): Promise<string | null> {
   const now = ctx.clock.now();
-  const lockedUntil = failures >= LOCK_AFTER_FAILURES ? new Date(now.getTime() + LOCK_MINUTES * 60_000).toISOString() : null;
-  await ctx.db.updateTable('users').set({ failed_logins: failures, locked_until: lockedUntil }).where('id', '=', user.id).execute();
+  const lockUntil = new Date(now.getTime() + LOCK_MINUTES * 60_000).toISOString();
+  let failures: number;
+  let lockedUntil: string | null = null;
+  if (user) {
+    // Counted in the database, so parallel guesses add up instead of overwriting each other.
+    const row = await ctx.db
+      .updateTable('users')
+      .set({ failed_logins: sql<number>`failed_logins + 1` })
+      .where('id', '=', user.id)
+      .returning('failed_logins')
+      .executeTakeFirstOrThrow();
+    failures = Number(row.failed_logins);
+    if (failures >= LOCK_AFTER_FAILURES) {
+      await ctx.db.updateTable('users').set({ locked_until: lockUntil }).where('id', '=', user.id).execute();
+      lockedUntil = lockUntil;
+    }
+  } else {
+    const decision = await hitRateLimit(ctx.db, ctx.clock, UNKNOWN_ACCOUNT_FAILURES, email);
+    failures = decision.hits;
+    if (!decision.allowed) lockedUntil = new Date(now.getTime() + decision.retryAfterSeconds * 1000).toISOString();
+  }
   const delay = ctx.signInDelayMs(failures);
   if (delay > 0) await sleep(delay);
   return lockedUntil;
@@ -71,14 +92,11 @@ export async function passwordSignIn(
     .where('email', '=', email)
     .executeTakeFirst();
   const now = ctx.clock.now().toISOString();
+  // Always one argon2 verify, locked or unknown alike, so timing tells nothing.
+  const valid = await verifyPasswordOrDummy(user?.password_hash ?? null, input.password);
   if (user?.locked_until && user.locked_until > now) return { kind: 'locked', until: user.locked_until };
-  const valid = await verifyPassword(user?.password_hash ?? DUMMY_HASH, input.password);
   if (!user || !user.password_hash || !valid) {
-    if (!user) {
-      await sleep(ctx.signInDelayMs(1));
-      return { kind: 'invalid' };
-    }
-    const lockedUntil = await recordFailure(ctx, user);
+    const lockedUntil = await recordFailure(ctx, user, email);
     return lockedUntil ? { kind: 'locked', until: lockedUntil } : { kind: 'invalid' };
   }
   if (user.failed_logins > 0 || user.locked_until) {
@@ -88,8 +106,8 @@ export async function passwordSignIn(
   return afterFirstFactor(ctx, user, input.event);
 }
 
-/** Checks that apply however the first factor was given. */
-async function afterFirstFactor(ctx: PlatformContext, user: UserRow, event: EventRow): Promise<SignInOutcome> {
+/** Checks that apply however the first factor was given (password or login link). */
+export async function afterFirstFactor(ctx: PlatformContext, user: UserRow, event: EventRow): Promise<SignInOutcome> {
   const registration = await ctx.db
     .selectFrom('registrations')
     .selectAll()

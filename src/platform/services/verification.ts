@@ -12,7 +12,7 @@ import { moveStage, refuseIfShutOut, registrationFor } from './registration-stat
 /** A second resend within this window is refused unless forced. */
 export const RESEND_COOLDOWN_SECONDS = 60;
 
-const VERIFICATION_TEMPLATES = ['verify_account', 'registration_complete'] as const;
+const ACTIVATION_TEMPLATES = ['verify_account', 'registration_complete', 'set_password'] as const;
 
 export interface ResendInput {
   orgName: string;
@@ -32,7 +32,7 @@ export async function resendVerification(trx: Db, ctx: PlatformContext, input: R
     .select(['created_at', 'template'])
     .where('user_id', '=', user.id)
     .where('event_id', '=', event.id)
-    .where('template', 'in', [...VERIFICATION_TEMPLATES])
+    .where('template', 'in', [...ACTIVATION_TEMPLATES])
     .orderBy('created_at', 'desc')
     .executeTakeFirst();
   if (last && !input.force) {
@@ -45,32 +45,24 @@ export async function resendVerification(trx: Db, ctx: PlatformContext, input: R
       );
     }
   }
-  const needsVerification = user.email_verified_at === null && event.verify_email === 1;
-  if (needsVerification) {
-    const link = await issueLink(trx, ctx, {
-      kind: 'verify_email',
-      orgId: user.org_id,
-      userId: user.id,
-      eventId: event.id,
-      ttlMinutes: event.verification_ttl_minutes,
-      createdBy: input.createdBy,
-    });
-    return notifyPerson(trx, ctx, {
-      orgName: input.orgName,
-      user,
-      event,
-      template: 'verify_account',
-      actionUrl: link.url,
-      expiresAt: link.expiresAt,
-    });
+  return sendActivationEmail(trx, ctx, input.orgName, user, event, input.createdBy);
+}
+
+/**
+ * The email that gets a registered person in, by their state: a set-password link when
+ * a password event meets an account without one, a verification link while the address
+ * is unconfirmed, otherwise "registration complete" with the sign-in button.
+ */
+export async function sendActivationEmail(trx: Db, ctx: PlatformContext, orgName: string, user: UserRow, event: EventRow, createdBy: string): Promise<SentEmail> {
+  if (event.login_method === 'password' && user.password_hash === null) {
+    const link = await issueLink(trx, ctx, { kind: 'set_password', orgId: user.org_id, userId: user.id, eventId: event.id, ttlMinutes: event.set_password_ttl_minutes, createdBy });
+    return notifyPerson(trx, ctx, { orgName, user, event, template: 'set_password', actionUrl: link.url, expiresAt: link.expiresAt });
   }
-  return notifyPerson(trx, ctx, {
-    orgName: input.orgName,
-    user,
-    event,
-    template: 'registration_complete',
-    actionUrl: signInUrl(ctx.publicUrl, event.slug),
-  });
+  if (user.email_verified_at === null && event.verify_email === 1) {
+    const link = await issueLink(trx, ctx, { kind: 'verify_email', orgId: user.org_id, userId: user.id, eventId: event.id, ttlMinutes: event.verification_ttl_minutes, createdBy });
+    return notifyPerson(trx, ctx, { orgName, user, event, template: 'verify_account', actionUrl: link.url, expiresAt: link.expiresAt });
+  }
+  return notifyPerson(trx, ctx, { orgName, user, event, template: 'registration_complete', actionUrl: signInUrl(ctx.publicUrl, event.slug) });
 }
 
 /** The person proved the address: their registrations waiting on it are complete. */

@@ -6,8 +6,8 @@ import { z } from 'zod';
 import type { PlatformContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import type { EventRow } from '../storage/schema.ts';
-import { issueLink } from './link-tokens.ts';
-import { notifyPerson, signInUrl } from './notify.ts';
+import type { EmailTemplate } from '../../contract/vocabulary.ts';
+import { sendActivationEmail } from './verification.ts';
 import { organisationOf } from './registration-state.ts';
 import { createRegistration, emailProblem, findOrCreateUser } from './registration.ts';
 
@@ -65,7 +65,7 @@ export function verifyWebhook(secret: string, headers: WebhookHeaders, body: str
   if (!matches) throw refused('The webhook signature does not match.');
 }
 
-export type WebhookOutcome = { created: boolean; userId: string; emailed: 'set_password' | 'registration_complete' };
+export type WebhookOutcome = { created: boolean; userId: string; emailed: EmailTemplate };
 
 export async function acceptWebhookRegistration(
   ctx: PlatformContext,
@@ -86,16 +86,17 @@ export async function acceptWebhookRegistration(
       values: { first_name: data.firstName ?? '', last_name: data.lastName ?? '', company: data.company ?? '', job_title: data.jobTitle ?? '', country: data.country ?? '' },
       passwordHash: null,
     });
-    const registration = await trx.selectFrom('registrations').select(['id']).where('user_id', '=', user.id).where('event_id', '=', event.id).executeTakeFirst();
-    if (registration || user.password_hash !== null) {
-      if (!registration) await createRegistration(trx, ctx, { user, event, role: 'attendee', type: 'webhook', status: 'registered', stage: 'verified' });
-      await notifyPerson(trx, ctx, { orgName: org.name, user, event, template: 'registration_complete', actionUrl: signInUrl(ctx.publicUrl, event.slug) });
-      return { created: !registration, userId: user.id, emailed: 'registration_complete' };
+    const registration = await trx.selectFrom('registrations').select(['status', 'stage']).where('user_id', '=', user.id).where('event_id', '=', event.id).executeTakeFirst();
+    const removed = registration?.status === 'unregistered' && registration.stage !== 'cancelled_by_person';
+    if (user.blocked === 1 || registration?.status === 'blocked' || removed) {
+      throw new HttpError('conflict', 'The organiser has shut this person out of the event; nothing was done.', { reason: 'shut_out' });
     }
-    await createRegistration(trx, ctx, { user, event, role: 'attendee', type: 'webhook', status: 'registered', stage: 'password_not_set' });
-    const link = await issueLink(trx, ctx, { kind: 'set_password', orgId: user.org_id, userId: user.id, eventId: event.id, ttlMinutes: event.set_password_ttl_minutes, createdBy: 'webhook' });
-    await notifyPerson(trx, ctx, { orgName: org.name, user, event, template: 'set_password', actionUrl: link.url, expiresAt: link.expiresAt });
-    return { created: true, userId: user.id, emailed: 'set_password' };
+    if (!registration) {
+      const stage = user.password_hash === null ? 'password_not_set' : 'verified';
+      await createRegistration(trx, ctx, { user, event, role: 'attendee', type: 'webhook', status: 'registered', stage });
+    }
+    const sent = await sendActivationEmail(trx, ctx, org.name, user, event, 'webhook');
+    return { created: !registration, userId: user.id, emailed: sent.template };
   });
   ctx.mail.wake();
   return outcome;

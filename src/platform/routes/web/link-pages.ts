@@ -17,8 +17,9 @@ import { enforceRateLimit, type RateLimit } from '../../services/rate-limit.ts';
 import { moveStage, organisationOf } from '../../services/registration-state.ts';
 import { formatSetupKey, newTotpSecret, otpauthUri } from '../../services/totp.ts';
 import { markEmailVerified } from '../../services/verification.ts';
-import { startWebSession } from '../../services/web-session.ts';
-import { checkCsrf, csrfToken, formField, sendPage, setSessionCookie } from './kit.ts';
+import { checkCsrf, csrfToken, formField, sendPage } from './kit.ts';
+import { continueSignIn } from './sign-in.ts';
+import { afterFirstFactor } from '../../services/user-sign-in.ts';
 import { formatDateTime, type TemplateName } from '../../mail/templates.ts';
 
 const RENEW_PER_IP: RateLimit = { name: 'renew-link-ip', max: 20, windowSeconds: 3600 };
@@ -162,11 +163,12 @@ export function linkPageRoutes(app: FastifyInstance, ctx: PlatformContext): void
       // Using the emailed link proves the address.
       await markEmailVerified(trx, { ...ctx, db: trx }, user);
       await moveStage(trx, ctx.clock, { userId: user.id, eventId: row.event_id, from: ['login_link_sent', 'invite_sent'], to: { status: 'registered', stage: 'verified' } });
-      return { state, event, session: await startWebSession(trx, ctx, user, row.event_id) };
+      return { state, event, userId: user.id };
     });
-    if (outcome.state !== 'valid' || !outcome.session) return deadLinkPage(request, reply, ctx, 'magic_link', outcome.state, token);
-    setSessionCookie(reply, ctx, outcome.session);
-    return reply.redirect(outcome.event ? `/e/${outcome.event.slug}` : '/', 303);
+    if (outcome.state !== 'valid' || !outcome.event) return deadLinkPage(request, reply, ctx, 'magic_link', outcome.state, token);
+    // The link stands for the password only: blocks, 2FA and enrollment still apply.
+    const user = await ctx.db.selectFrom('users').selectAll().where('id', '=', outcome.userId!).executeTakeFirstOrThrow();
+    return continueSignIn(request, reply, ctx, outcome.event, await afterFirstFactor(ctx, user, outcome.event), user.email);
   });
 
   // ---- Set password and reset password ------------------------------------------

@@ -1,6 +1,6 @@
 // The registration form of an event (built from its form fields), the "send activation
-// email" page, and "forgot password". Each answers the same whether or not an address is
-// known, so nobody can find out who is registered.
+// email" page, and "forgot password". Once a form is valid, each answers the same whatever
+// the address's state; only the email differs, so nobody can find out who is registered.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PlatformContext } from '../../context.ts';
 import { html, type SafeHtml } from '../../pages/html.ts';
@@ -11,7 +11,7 @@ import { notifyPerson } from '../../services/notify.ts';
 import { RESET_LINK_MINUTES } from '../../services/password.ts';
 import { enforceRateLimit, type RateLimit } from '../../services/rate-limit.ts';
 import { organisationOf } from '../../services/registration-state.ts';
-import { formFields, registerFromForm, sendActivationEmail, type RegistrationForm } from '../../services/registration.ts';
+import { confirmationPage, formFields, registerFromForm, requestActivationEmail, type RegistrationForm } from '../../services/registration.ts';
 import { eventPhase } from '../../services/views.ts';
 import { formatDateTime } from '../../mail/templates.ts';
 import { checkCsrf, csrfToken, formField, sendPage } from './kit.ts';
@@ -95,25 +95,23 @@ export function registrationPageRoutes(app: FastifyInstance, ctx: PlatformContex
       return sendPage(request, reply, 422, { title: 'Register', context: event.title, body: registrationFormBody(request, reply, ctx, event, input, outcome.errors) });
     }
     const starts = formatDateTime(event.starts_at, event.timezone);
+    const address = input.email.trim().toLowerCase();
     const pages = {
-      verify_email: {
+      check_inbox: {
         title: 'Almost done: check your inbox',
-        body: html`<p>We sent a "verify your account" email to ${input.email.trim().toLowerCase()}. Open it and press the button to complete your registration.</p>
+        body: html`<p>We sent an email to ${address}. Open it and press its button to complete your registration.</p>
 <p>Nothing there? Look in your spam, junk or promotions folder, or <a href="/e/${event.slug}/activate">send the email again</a>.</p>`,
       },
       sign_in: {
         title: 'Thanks for registering',
-        body: html`<p>Your registration for ${event.title} is complete. We look forward to seeing you on ${starts}.</p><a class="button" href="/e/${event.slug}/login">Sign in</a>`,
-      },
-      set_password: {
-        title: 'Almost done: check your inbox',
-        body: html`<p>You already have an account without a password. We emailed ${input.email.trim().toLowerCase()} a link to choose one; after that, sign in with your email and the new password.</p>`,
+        body: html`<p>Your registration for ${event.title} is in, and we emailed ${address} the details. We look forward to seeing you on ${starts}.</p>
+<p>If you already had an account without a password, the email has a link to set one first.</p><a class="button" href="/e/${event.slug}/login">Sign in</a>`,
       },
       login_link: {
         title: 'Thanks for registering',
-        body: html`<p>We emailed a login link to ${input.email.trim().toLowerCase()}. Use it to enter ${event.title}; it works once. The event starts on ${starts}.</p>`,
+        body: html`<p>We emailed a login link to ${address}. Use it to enter ${event.title}; it works once. The event starts on ${starts}.</p>`,
       },
-    }[outcome.next];
+    }[confirmationPage(event)];
     return sendPage(request, reply, 200, { ...pages, context: event.title });
   });
 
@@ -136,7 +134,7 @@ ${emailOnlyForm(`/e/${event.slug}/activate`, csrfToken(request, reply, ctx), 'Se
     }
     await enforceRateLimit(ctx.db, ctx.clock, ACTIVATE_PER_IP, request.ip, 'activation requests from this address');
     await enforceRateLimit(ctx.db, ctx.clock, ACTIVATE_PER_ACCOUNT, email, 'activation requests for this email address');
-    await sendActivationEmail(ctx, event, email);
+    await requestActivationEmail(ctx, event, email);
     return sendPage(request, reply, 200, {
       title: 'Activation email sent',
       context: event.title,

@@ -11,7 +11,7 @@ import { issueLink } from '../../services/link-tokens.ts';
 import { notifyPerson } from '../../services/notify.ts';
 import { enforceRateLimit, type RateLimit } from '../../services/rate-limit.ts';
 import { moveStage, organisationOf } from '../../services/registration-state.ts';
-import { passwordSignIn, secondFactorSignIn, challengeRow } from '../../services/user-sign-in.ts';
+import { passwordSignIn, secondFactorSignIn, challengeRow, type SignInOutcome } from '../../services/user-sign-in.ts';
 import { eventPhase } from '../../services/views.ts';
 import { endWebSession, sessionUser } from '../../services/web-session.ts';
 import { formatDateTime } from '../../mail/templates.ts';
@@ -58,6 +58,38 @@ ${form(`/e/${event.slug}/login/code`, csrfToken(request, reply, ctx), field({ na
 <p>Lost your phone? Enter one of your recovery codes in the same field instead; each works once.</p>`;
 }
 
+/**
+ * Where a sign-in goes once its first factor (password or login link) is settled: the
+ * code step, an enrollment, the event site, or back to the form saying why not.
+ */
+export function continueSignIn(request: FastifyRequest, reply: FastifyReply, ctx: PlatformContext, event: EventRow, outcome: SignInOutcome, email = '') {
+  const show = (status: number, message: string) =>
+    sendPage(request, reply, status, { title: 'Sign in', context: event.title, body: signInForm(request, reply, ctx, event, { email, message }) });
+  switch (outcome.kind) {
+    case 'invalid':
+      return show(401, 'The email or password is not correct. Check both and try again.');
+    case 'locked':
+      return show(
+        423,
+        `This account is locked after too many failed sign-ins, until ${formatDateTime(outcome.until, event.timezone)}. Wait, reset your password, or ask the event's support team to unlock it.`,
+      );
+    case 'not_registered':
+      return show(403, 'This email address is not registered for this event. Register first.');
+    case 'shut_out':
+      return show(403, "You can't sign in to this event. Contact the organiser if you think this is wrong.");
+    case 'unverified':
+      return show(403, 'Confirm your email address first: use the link in the "verify your account" email, or ask for a new one from the activation page.');
+    case 'mfa_enroll':
+      return reply.redirect(outcome.enrollmentPath, 303);
+    case 'mfa_code':
+      reply.setCookie(CHALLENGE_COOKIE, outcome.challenge, { path: `/e/${event.slug}`, httpOnly: true, sameSite: 'lax', secure: secureCookies(ctx), maxAge: 600 });
+      return reply.redirect(`/e/${event.slug}/login/code`, 303);
+    case 'signed_in':
+      setSessionCookie(reply, ctx, outcome.session);
+      return reply.redirect(`/e/${event.slug}`, 303);
+  }
+}
+
 export function signInRoutes(app: FastifyInstance, ctx: PlatformContext): void {
   app.get('/e/:slug/login', async (request, reply) => {
     const event = await eventBySlug(ctx, request);
@@ -71,37 +103,14 @@ export function signInRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     const event = await eventBySlug(ctx, request);
     const email = formField(request, 'email', 254);
     const password = formField(request, 'password', 1024);
-    const show = (status: number, values: Parameters<typeof signInForm>[4]) =>
-      sendPage(request, reply, status, { title: 'Sign in', context: event.title, body: signInForm(request, reply, ctx, event, { email, ...values }) });
     if (!email || !password) {
       const errors: FieldErrors = {};
       if (!email) errors.email = 'Enter your email address.';
       if (!password) errors.password = 'Enter your password.';
-      return show(422, { errors });
+      return sendPage(request, reply, 422, { title: 'Sign in', context: event.title, body: signInForm(request, reply, ctx, event, { email, errors }) });
     }
     const outcome = await passwordSignIn(ctx, { event, email, password, ip: request.ip });
-    switch (outcome.kind) {
-      case 'invalid':
-        return show(401, { message: 'The email or password is not correct. Check both and try again.' });
-      case 'locked':
-        return show(423, {
-          message: `This account is locked after too many failed sign-ins, until ${formatDateTime(outcome.until, event.timezone)}. Wait, reset your password, or ask the event's support team to unlock it.`,
-        });
-      case 'not_registered':
-        return show(403, { message: 'This email address is not registered for this event. Register first.' });
-      case 'shut_out':
-        return show(403, { message: "You can't sign in to this event. Contact the organiser if you think this is wrong." });
-      case 'unverified':
-        return show(403, { message: 'Confirm your email address first: use the link in the "verify your account" email, or ask for a new one from the activation page.' });
-      case 'mfa_enroll':
-        return reply.redirect(outcome.enrollmentPath, 303);
-      case 'mfa_code':
-        reply.setCookie(CHALLENGE_COOKIE, outcome.challenge, { path: `/e/${event.slug}`, httpOnly: true, sameSite: 'lax', secure: secureCookies(ctx), maxAge: 600 });
-        return reply.redirect(`/e/${event.slug}/login/code`, 303);
-      case 'signed_in':
-        setSessionCookie(reply, ctx, outcome.session);
-        return reply.redirect(`/e/${event.slug}`, 303);
-    }
+    return continueSignIn(request, reply, ctx, event, outcome, email);
   });
 
   app.get('/e/:slug/login/code', async (request, reply) => {
