@@ -30,6 +30,8 @@ function pick<T>(candidates: [T | undefined, Source][]): Setting<T> | undefined 
   return undefined;
 }
 
+const trimSlash = (url: string) => url.replace(/\/+$/, '');
+
 export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, store: ConfigStore): ResolvedSettings {
   const profile = pick<string>([
     [flags.profile, 'flag'],
@@ -38,16 +40,19 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, sto
   ]) ?? { value: 'default', source: 'default' };
   const saved = store.profile(profile.value);
   const envTimeout = env.T1_TIMEOUT ? Number(env.T1_TIMEOUT) : undefined;
+  const apiUrl = pick<string>([
+    [flags.apiUrl, 'flag'],
+    [env.T1_API_URL, 'env'],
+    [saved.apiUrl, 'profile'],
+  ]);
+  // A saved token belongs to the platform it was saved with; it is never sent elsewhere.
+  const sameHost = apiUrl !== undefined && saved.apiUrl !== undefined && trimSlash(apiUrl.value) === trimSlash(saved.apiUrl);
   return {
     profile,
-    apiUrl: pick([
-      [flags.apiUrl, 'flag'],
-      [env.T1_API_URL, 'env'],
-      [saved.apiUrl, 'profile'],
-    ]),
+    apiUrl,
     token: pick([
       [env.T1_TOKEN, 'env'],
-      [saved.token, 'profile'],
+      [sameHost ? saved.token : undefined, 'profile'],
     ]),
     timeoutSeconds: pick<number>([
       [envTimeout !== undefined && Number.isFinite(envTimeout) && envTimeout > 0 ? envTimeout : undefined, 'env'],

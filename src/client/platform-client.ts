@@ -62,6 +62,7 @@ import type {
   WhoAmI,
 } from '../contract/schemas.ts';
 import { ApiError, NetworkError, apiErrorFromResponse, networkReason, parseJson } from './errors.ts';
+import { withoutControlCharacters } from './sanitize.ts';
 import {
   DEFAULT_MAX_ATTEMPTS,
   honoursRetryAfter,
@@ -376,7 +377,7 @@ export class PlatformClient {
 
   #parse<T>(method: string, url: string, status: number, text: string, schema: z.ZodType<T>): T {
     const result = schema.safeParse(text === '' ? undefined : parseJson(text));
-    if (result.success) return result.data;
+    if (result.success) return withoutControlCharacters(result.data);
     throw new ApiError({
       code: 'bad_response',
       status,

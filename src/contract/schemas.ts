@@ -14,6 +14,10 @@ import {
 } from './vocabulary.ts';
 
 export const MAX_PAGE_SIZE = 200;
+
+/** Text people type about themselves: control characters have no place in it. */
+export const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+const plainText = (max: number) => z.string().trim().max(max).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters');
 export const DEFAULT_PAGE_SIZE = 25;
 
 const timestamp = z.string();
@@ -392,8 +396,8 @@ export type StaffLoginResult = z.infer<typeof staffLoginResultSchema>;
 
 export const invitationBodySchema = z.strictObject({
   email: z.string().trim().toLowerCase().min(3).max(254),
-  firstName: z.string().trim().min(1, 'firstName must not be empty').max(200),
-  lastName: z.string().trim().min(1, 'lastName must not be empty').max(200),
+  firstName: plainText(200).min(1, 'firstName must not be empty'),
+  lastName: plainText(200).min(1, 'lastName must not be empty'),
   role: eventRoleSchema.optional(),
   ...actionContextSchema,
 });

@@ -190,3 +190,28 @@ describe('roles', () => {
     expect(JSON.parse(whoami.stdout)).toMatchObject({ role: 'viewer', tokenName: 'made by admin' });
   });
 });
+
+describe('a saved token stays with its platform', () => {
+  it('is not sent when another API URL is in effect', async () => {
+    const { createServer } = await import('node:http');
+    const seen: (string | undefined)[] = [];
+    const other = createServer((request, response) => {
+      seen.push(request.headers.authorization);
+      response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'unauthenticated', message: 'No token.', requestId: 'r1' } }));
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const address = other.address();
+    const otherUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    try {
+      const home = scratch();
+      const login = await runT1(['login', '--api-url', platform.url, '--token', platform.tokens.agent], { env: { T1_HOME: home } });
+      expect(login.exitCode).toBe(0);
+      const flag = await runT1(['--api-url', otherUrl, 'users', 'find', 'priya'], { env: { T1_HOME: home } });
+      const env = await runT1(['users', 'find', 'priya'], { env: { T1_HOME: home, T1_API_URL: otherUrl } });
+      expect([flag.exitCode, env.exitCode]).toEqual([4, 4]);
+      expect(seen).toEqual([undefined, undefined]);
+    } finally {
+      other.close();
+    }
+  });
+});

@@ -10,6 +10,7 @@ import { issueLink, pendingLink } from './link-tokens.ts';
 import { notifyPerson } from './notify.ts';
 import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes.ts';
 import { acceptTotp, newTotpSecret } from './totp.ts';
+import { endAllWebSessions } from './web-session.ts';
 
 export const ENROLLMENT_LINK_MINUTES = 24 * 60;
 
@@ -118,6 +119,7 @@ export async function clearMfa(trx: Db, ctx: PlatformContext, userId: string): P
     .where('id', '=', userId)
     .execute();
   await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+  await endAllWebSessions(trx, ctx, userId);
   await trx
     .updateTable('tokens')
     .set({ revoked_at: now })

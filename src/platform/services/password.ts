@@ -10,6 +10,7 @@ import type { Db } from '../storage/database.ts';
 import type { EventRow, TokenRow, UserRow } from '../storage/schema.ts';
 import { issueLink, type IssuedLink } from './link-tokens.ts';
 import { clearMfa, startEnrollment } from './mfa.ts';
+import { endAllWebSessions } from './web-session.ts';
 import { notifyPerson } from './notify.ts';
 import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './password-policy.ts';
 import { moveStage, organisationOf, refuseIfShutOut, registrationFor } from './registration-state.ts';
@@ -110,6 +111,8 @@ export async function completePasswordLink(
 ): Promise<PasswordSetOutcome> {
   const user = await trx.selectFrom('users').selectAll().where('id', '=', link.user_id!).executeTakeFirstOrThrow();
   const now = ctx.clock.now().toISOString();
+  // Whoever was signed in with the old password is signed out.
+  await endAllWebSessions(trx, ctx, user.id);
   await trx
     .updateTable('users')
     .set({

@@ -3,7 +3,7 @@
 // the event allows them, approved domains only when the event names some, and a second
 // registration with a registered address sends "registration complete" and creates
 // nothing new.
-import type { FormField } from '../../contract/schemas.ts';
+import { NO_CONTROL_CHARACTERS, type FormField } from '../../contract/schemas.ts';
 import type { EmailTemplate, EventRole, RegistrationStage, RegistrationStatus, RegistrationType } from '../../contract/vocabulary.ts';
 import { emailDomain, isPublicEmailDomain } from '../data/public-email-domains.ts';
 import type { PlatformContext } from '../context.ts';
@@ -70,6 +70,7 @@ export function validateRegistration(event: EventRow, form: RegistrationForm): F
     const value = form.values[field.name]?.trim() ?? '';
     if (field.required && !value) errors[field.name] = `${field.label} is required; please fill it in.`;
     else if (value.length > MAX_FIELD_LENGTH) errors[field.name] = `${field.label} can be at most ${MAX_FIELD_LENGTH} characters.`;
+    else if (!NO_CONTROL_CHARACTERS.test(value)) errors[field.name] = `${field.label} contains characters that are not allowed.`;
   }
   const emailError = emailProblem(event, form.email);
   if (emailError) errors.email = emailError;

@@ -35,6 +35,17 @@ export async function sessionUser(db: Db, ctx: PlatformContext, token: string | 
   return row ?? null;
 }
 
+/** Signs a person out everywhere, e.g. after their password or 2FA changed. */
+export async function endAllWebSessions(db: Db, ctx: PlatformContext, userId: string): Promise<void> {
+  await db
+    .updateTable('tokens')
+    .set({ revoked_at: ctx.clock.now().toISOString() })
+    .where('user_id', '=', userId)
+    .where('kind', 'in', ['session', 'login_challenge'])
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
 export async function endWebSession(db: Db, ctx: PlatformContext, token: string | undefined): Promise<void> {
   if (!token) return;
   await db

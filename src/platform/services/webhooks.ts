@@ -3,6 +3,7 @@
 // five minutes of tolerance, each webhook id accepted once.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { NO_CONTROL_CHARACTERS } from '../../contract/schemas.ts';
 import type { PlatformContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import type { EventRow } from '../storage/schema.ts';
@@ -14,16 +15,18 @@ import { createRegistration, emailProblem, findOrCreateUser } from './registrati
 export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 const SECRET_PREFIX = 'whsec_';
 
+const personText = z.string().trim().max(200).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters').optional();
+
 export const webhookRegistrationSchema = z.strictObject({
   type: z.literal('registration.created'),
   data: z.strictObject({
     event: z.string().trim().min(1).max(100),
     email: z.string().trim().toLowerCase().min(3).max(254),
-    firstName: z.string().trim().max(200).optional(),
-    lastName: z.string().trim().max(200).optional(),
-    company: z.string().trim().max(200).optional(),
-    jobTitle: z.string().trim().max(200).optional(),
-    country: z.string().trim().max(200).optional(),
+    firstName: personText,
+    lastName: personText,
+    company: personText,
+    jobTitle: personText,
+    country: personText,
   }),
 });
 export type WebhookRegistration = z.infer<typeof webhookRegistrationSchema>;
