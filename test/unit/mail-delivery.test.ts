@@ -9,7 +9,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cryptoTokens, type Clock } from '../../src/platform/clock.ts';
 import { createMailDelivery, createSmtpTransport, retryDelayMs, type MailDeliveryOptions } from '../../src/platform/mail/delivery.ts';
-import { enqueueEmail, listEmails, type OutboxDeps } from '../../src/platform/mail/outbox.ts';
+import { emailLog, enqueueEmail, type OutboxDeps } from '../../src/platform/mail/outbox.ts';
 import type { TemplateVars } from '../../src/platform/mail/templates.ts';
 import { secretBox } from '../../src/platform/secret-box.ts';
 import { openDatabase, type Db } from '../../src/platform/storage/database.ts';
@@ -329,12 +329,12 @@ describe('mail delivery', () => {
     clock.advance(1_000);
     const newer = await enqueueEmail(db, outboxDeps(false), { ...input, template: 'registration_complete' });
 
-    const listed = await listEmails(db, { orgId: ORG_ID, userId: user.id, limit: 10 });
+    const listed = (await emailLog(db, { userId: user.id, limit: 10 })).items;
     expect(listed.map((e) => e.id)).toEqual([newer.id, older.id]);
     expect(listed[0]).toEqual({
       id: newer.id,
       createdAt: new Date(START + 1_000).toISOString(),
-      eventId: null,
+      eventSlug: null,
       recipient: 'jane@example.com',
       template: 'registration_complete',
       subject: 'Registration complete: Training Day',
@@ -343,8 +343,10 @@ describe('mail delivery', () => {
       lastError: null,
       sentAt: null,
     });
-    expect(await listEmails(db, { orgId: ORG_ID, userId: user.id, limit: 1 })).toHaveLength(1);
-    expect(await listEmails(db, { orgId: ORG_ID, userId: user.id, eventId: 'evt_other', limit: 10 })).toEqual([]);
+    const first = await emailLog(db, { userId: user.id, limit: 1 });
+    expect(first.items.map((e) => e.id)).toEqual([newer.id]);
+    expect((await emailLog(db, { userId: user.id, limit: 1, cursor: first.nextCursor! })).items.map((e) => e.id)).toEqual([older.id]);
+    expect((await emailLog(db, { userId: user.id, eventId: 'evt_other', limit: 10 })).items).toEqual([]);
   });
 
   it('commits or rolls back with the surrounding transaction', async () => {

@@ -1,13 +1,14 @@
 // The mail outbox: a flow writes its emails in the same transaction as its state change,
 // and delivery (delivery.ts) sends them afterwards. Bodies hold link tokens, so they are
 // stored only sealed; the subject stays readable for agents.
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { EmailLogEntry, Page } from '../../contract/schemas.ts';
 import type { Clock, TokenGenerator } from '../clock.ts';
+import { decodeCursor, encodeCursor } from '../services/cursor.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { Db } from '../storage/database.ts';
 import { renderEmail, type TemplateName, type TemplateVars } from './templates.ts';
-
-/** queued: waiting to be sent; captured: kept but never sent (delivery switched off). */
-export type EmailStatus = 'queued' | 'sent' | 'failed' | 'captured';
 
 export interface OutboxDeps {
   clock: Clock;
@@ -69,56 +70,55 @@ export async function enqueueEmail(
   return { id, status };
 }
 
-export interface EmailSummary {
-  id: string;
-  createdAt: string;
-  eventId: string | null;
-  recipient: string;
-  template: string;
-  subject: string;
-  status: EmailStatus;
-  attempts: number;
-  lastError: string | null;
-  sentAt: string | null;
-}
-
-export interface ListEmailsQuery {
-  orgId: string;
+export interface EmailLogQuery {
   userId: string;
   eventId?: string;
   limit: number;
+  cursor?: string;
 }
 
-/** A person's emails, newest first; metadata only, never the body. */
-export async function listEmails(db: Db, query: ListEmailsQuery): Promise<EmailSummary[]> {
-  let select = db
+const cursorShape = z.tuple([z.string().max(40), z.string().max(100)]);
+
+/** A person's emails, newest first, a page at a time: metadata only, never the body. */
+export async function emailLog(db: Db, query: EmailLogQuery): Promise<Page<EmailLogEntry>> {
+  const after = query.cursor ? decodeCursor(query.cursor, cursorShape) : undefined;
+  const rows = await db
     .selectFrom('emails')
+    .leftJoin('events', 'events.id', 'emails.event_id')
     .select([
-      'id',
-      'created_at',
-      'event_id',
-      'recipient',
-      'template',
-      'subject',
-      'status',
-      'attempts',
-      'last_error',
-      'sent_at',
+      'emails.id',
+      'emails.created_at',
+      'emails.template',
+      'emails.subject',
+      'emails.recipient',
+      'emails.status',
+      'emails.attempts',
+      'emails.last_error',
+      'emails.sent_at',
+      'events.slug as event_slug',
     ])
-    .where('org_id', '=', query.orgId)
-    .where('user_id', '=', query.userId);
-  if (query.eventId !== undefined) select = select.where('event_id', '=', query.eventId);
-  const rows = await select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
-  return rows.map((row) => ({
-    id: row.id,
-    createdAt: row.created_at,
-    eventId: row.event_id,
-    recipient: row.recipient,
-    template: row.template,
-    subject: row.subject,
-    status: row.status as EmailStatus,
-    attempts: Number(row.attempts),
-    lastError: row.last_error,
-    sentAt: row.sent_at,
-  }));
+    .where('emails.user_id', '=', query.userId)
+    .$if(query.eventId !== undefined, (q) => q.where('emails.event_id', '=', query.eventId!))
+    .$if(after !== undefined, (q) => q.where(sql<boolean>`(emails.created_at, emails.id) < (${after![0]}, ${after![1]})`))
+    .orderBy('emails.created_at', 'desc')
+    .orderBy('emails.id', 'desc')
+    .limit(query.limit + 1)
+    .execute();
+  const items = rows.slice(0, query.limit);
+  const last = items.at(-1);
+  return {
+    items: items.map((e) => ({
+      id: e.id,
+      createdAt: e.created_at,
+      template: e.template as EmailLogEntry['template'],
+      subject: e.subject,
+      recipient: e.recipient,
+      eventSlug: e.event_slug,
+      status: e.status as EmailLogEntry['status'],
+      attempts: Number(e.attempts),
+      lastError: e.last_error,
+      sentAt: e.sent_at,
+    })),
+    nextCursor: rows.length > query.limit && last ? encodeCursor([last.created_at, last.id]) : null,
+  };
 }
