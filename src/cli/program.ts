@@ -368,6 +368,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     .option('--demo', 'seed the demo organisation if the database does not have it')
     .option('--smtp <url>', 'send emails through this SMTP server, e.g. smtp://user:pass@mail.example.com:587 (env T1_SMTP_URL)')
     .option('--mail-from <address>', 'From header of the emails')
+    .option('--trust-proxy <proxies>', 'behind a load balancer: true, or the proxy addresses/CIDRs (comma-separated) whose X-Forwarded-For to believe')
     .option('--quiet', 'no request log on stderr')
     .addHelpText('after', examples('t1 platform start', 't1 platform start --db /tmp/p.db --port 7070 --demo', 't1 platform start --smtp smtp://127.0.0.1:2525'))
     .action(
@@ -382,6 +383,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
           quiet: Boolean(o.quiet),
           smtp: o.smtp,
           mailFrom: o.mailFrom,
+          trustProxy: o.trustProxy,
         }),
       ),
     );

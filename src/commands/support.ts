@@ -32,11 +32,16 @@ export function newIdempotencyKey(): string {
 
 const UNITS: Record<string, number> = { m: 1, h: 60, d: 24 * 60 };
 
+// Nothing t1 measures goes back further than this.
+const LONGEST_MINUTES = 20 * 365 * 24 * 60;
+
 /** "15m", "2h", "7d" (or plain minutes) as minutes. */
 export function parseDurationMinutes(text: string, flag: string): number {
-  const match = /^(\d+)\s*([mhd]?)$/i.exec(text.trim());
+  const match = /^(\d{1,9})\s*([mhd]?)$/i.exec(text.trim());
   if (!match) throw usageError(`${flag} "${text}" is not a duration.`, 'Use minutes, hours or days, e.g. 15m, 2h, 7d.');
-  return Number(match[1]) * UNITS[(match[2] || 'm').toLowerCase()]!;
+  const minutes = Number(match[1]) * UNITS[(match[2] || 'm').toLowerCase()]!;
+  if (minutes > LONGEST_MINUTES) throw usageError(`${flag} "${text}" is longer than t1 handles (20 years at most).`);
+  return minutes;
 }
 
 const EMAIL_NAMES: Record<SentEmail['template'], string> = {

@@ -420,10 +420,14 @@ export const organisationSettingsSchema = z.object({
 });
 export type OrganisationSettings = z.infer<typeof organisationSettingsSchema>;
 
-export const updateOrganisationBodySchema = z.strictObject({
-  mfaPolicy: z.enum(MFA_POLICIES).optional(),
-  ticketRequired: z.boolean().optional(),
-  identityChecklist: z.array(z.string().trim().min(1, 'a question must not be empty').max(300, 'a question is too long')).max(20, 'at most 20 questions').optional(),
-  ...actionContextSchema,
-});
+export const updateOrganisationBodySchema = z
+  .strictObject({
+    mfaPolicy: z.enum(MFA_POLICIES).optional(),
+    ticketRequired: z.boolean().optional(),
+    identityChecklist: z.array(plainText(300).min(1, 'a question must not be empty')).max(20, 'at most 20 questions').optional(),
+    ...actionContextSchema,
+  })
+  .refine((body) => body.mfaPolicy !== undefined || body.ticketRequired !== undefined || body.identityChecklist !== undefined, {
+    message: 'name at least one setting to change',
+  });
 export type UpdateOrganisationBody = z.input<typeof updateOrganisationBodySchema>;

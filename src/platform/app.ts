@@ -20,6 +20,11 @@ import { redactUrl } from './redact.ts';
 export interface AppOptions {
   /** Where request logs go as JSON lines; none for the embedded platform and tests. */
   logStream?: NodeJS.WritableStream;
+  /**
+   * Behind a load balancer: whose X-Forwarded-For to believe (true for any, or proxy
+   * addresses/CIDRs, comma-separated), so per-address limits see the visitor.
+   */
+  trustProxy?: boolean | string;
 }
 
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -27,6 +32,7 @@ const BODY_LIMIT_BYTES = 64 * 1024;
 export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: options.trustProxy ?? false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     genReqId: () => `req_${ctx.tokens.id()}`,
     // Router-level failures (a bad URL, an over-long path) get the same envelope.
@@ -59,7 +65,7 @@ export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): 
   await app.register(async (hooks) => webhookRoutes(hooks, ctx));
 
   await app.register(async (web) => {
-    await installWebKit(web, ctx);
+    await installWebKit(web);
     linkPageRoutes(web, ctx);
     signInRoutes(web, ctx);
     registrationPageRoutes(web, ctx);

@@ -1,7 +1,7 @@
 // Opens a platform: database (migrated), secret key, mail delivery, context, and the
 // HTTP app. Both `t1 platform start` and the embedded platform of the CLI come here.
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.ts';
+import { buildApp, type AppOptions } from './app.ts';
 import { cryptoTokens, systemClock, type Clock, type TokenGenerator } from './clock.ts';
 import type { PlatformContext } from './context.ts';
 import { createMailDelivery, createSmtpTransport, type MailDelivery } from './mail/delivery.ts';
@@ -22,6 +22,7 @@ export interface OpenPlatformOptions {
   /** How often the delivery worker looks for queued mail. */
   mailPollMs?: number;
   logStream?: NodeJS.WritableStream;
+  trustProxy?: AppOptions['trustProxy'];
   clock?: Clock;
   tokens?: TokenGenerator;
   /** Overrides the growing delay after failed sign-ins (tests use none). */
@@ -74,7 +75,7 @@ export async function openPlatform(options: OpenPlatformOptions): Promise<Platfo
     signInDelayMs: options.signInDelayMs ?? growingDelayMs,
     mail: { deliveryEnabled: delivery !== null, wake: () => delivery?.wake() },
   };
-  const app = await buildApp(ctx, { logStream: options.logStream });
+  const app = await buildApp(ctx, { logStream: options.logStream, trustProxy: options.trustProxy });
   delivery?.start();
   return {
     ctx,

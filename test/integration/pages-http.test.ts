@@ -6,6 +6,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { runT1 } from '../helpers/cli.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { DEMO_EXAMPLES, DEMO_PASSWORD } from '../../src/platform/seed/demo.ts';
+import { issueLink } from '../../src/platform/services/link-tokens.ts';
 
 let platform: TestPlatform;
 beforeAll(async () => {
@@ -130,6 +131,41 @@ describe('end-user pages over HTTP', () => {
     expect(last!.statusCode).toBe(429);
     expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
     expect(last!.body).toContain('Please wait a moment');
+  });
+
+  it('print no login link for a 2FA account, and ask for the code after an emailed one', async () => {
+    const email = DEMO_EXAMPLES.twoFactorPerson;
+    const printed = await runT1(['magic-link', 'create', email, '--event', 'customer-day-live', '--yes'], { env: platform.env() });
+    expect(printed.exitCode).toBe(1);
+    expect(printed.stderr).toContain('can only be emailed');
+    const { ctx } = platform.platform;
+    const user = await ctx.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
+    const event = await ctx.db.selectFrom('events').selectAll().where('slug', '=', 'customer-day-live').executeTakeFirstOrThrow();
+    const link = await issueLink(ctx.db, ctx, { kind: 'magic_link', orgId: user.org_id, userId: user.id, eventId: event.id, ttlMinutes: 15, createdBy: 'test' });
+    const path = new URL(link.url).pathname;
+    const used = await submit(path, path, {});
+    expect(used.statusCode).toBe(303);
+    expect(used.headers.location).toBe('/e/customer-day-live/login/code');
+    expect(used.cookies.map((c) => c.name)).not.toContain('t1_session');
+  });
+
+  it('count parallel wrong passwords, so guessing in parallel still locks the account', async () => {
+    platform.platform.ctx.signInDelayMs = () => 0;
+    const email = DEMO_EXAMPLES.personWithOneRegistration;
+    await Promise.all(Array.from({ length: 12 }, (_, i) => submit(`/e/${SLUG}/login`, `/e/${SLUG}/login`, { email, password: `parallel-${i}` }, `10.4.4.${i}`)));
+    const user = await platform.platform.ctx.db.selectFrom('users').select(['failed_logins', 'locked_until']).where('email', '=', email).executeTakeFirstOrThrow();
+    expect(user.failed_logins).toBe(12);
+    expect(user.locked_until).not.toBeNull();
+    await runT1(['users', 'unlock', email, '--yes'], { env: platform.env() });
+  });
+
+  it('answer an unknown address like a real one, down to the lock', async () => {
+    platform.platform.ctx.signInDelayMs = () => 0;
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      statuses.push((await submit(`/e/${SLUG}/login`, `/e/${SLUG}/login`, { email: 'nobody.here@contoso.example', password: `guess-${i}` }, '10.5.5.5')).statusCode);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 401, 423]);
   });
 
   it('lock an account after ten wrong passwords in a row; an agent unlocks it', async () => {

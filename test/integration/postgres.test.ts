@@ -85,13 +85,33 @@ describe.runIf(available)('the platform on PostgreSQL', () => {
     expect(result.stdout).toContain('registered/pending_verification');
   });
 
+  it('answers concurrent requests with one Idempotency-Key once, replaying the first answer', async () => {
+    const { token } = await issueApiToken(platform.ctx.db, platform.ctx, { orgId: DEMO_ORG_ID, role: 'agent', name: 'pg race', createdBy: 'test' });
+    const responses = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        fetch(`${env.T1_API_URL}/v1/users/${encodeURIComponent(DEMO_EXAMPLES.personWithOneRegistration)}/magic-links`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': 'pg-race-1' },
+          body: JSON.stringify({ event: 'customer-day-live' }),
+        }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    const urls = new Set(await Promise.all(responses.map(async (r) => ((await r.json()) as { url: string }).url)));
+    expect(urls.size).toBe(1);
+    const links = await platform.ctx.db.selectFrom('tokens').select('id').where('kind', '=', 'magic_link').where('created_by', '=', 'token:pg race').execute();
+    expect(links).toHaveLength(1);
+  });
+
   it('takes a support action and audits it', async () => {
     const sent = await runT1(['verification', 'resend', DEMO_EXAMPLES.pendingVerificationPerson, '--event', 'product-summit-2027', '--yes', '--ticket', 'PG-1'], { env });
     expect(sent.exitCode).toBe(0);
     const again = await runT1(['verification', 'resend', DEMO_EXAMPLES.pendingVerificationPerson, '--event', 'product-summit-2027', '--yes'], { env });
     expect(again.exitCode).toBe(1);
     const audit = await runT1(['audit', '--json'], { env });
-    const entries = (JSON.parse(audit.stdout) as { items: { result: string; ticket: string | null }[] }).items;
+    const entries = (JSON.parse(audit.stdout) as { items: { action: string; result: string; ticket: string | null }[] }).items.filter(
+      (e) => e.action === 'verification.resend',
+    );
     expect(entries.map((e) => e.result)).toEqual(['refused', 'ok']);
     expect(entries[1]!.ticket).toBe('PG-1');
   });

@@ -2,10 +2,11 @@
 // it serves the embedded database, seeded with the demo, at the stable public URL the
 // embedded platform puts in its links.
 import type { Deps } from '../../cli/deps.ts';
-import { usageError } from '../../cli/errors.ts';
+import { CliError, usageError } from '../../cli/errors.ts';
+import { EXIT } from '../../cli/exit-codes.ts';
 import type { Output } from '../../cli/render/output.ts';
 import { EMBEDDED_PUBLIC_URL } from '../../platform/embedded.ts';
-import { openPlatform } from '../../platform/platform.ts';
+import { openPlatform, type Platform } from '../../platform/platform.ts';
 import { seedDemo } from '../../platform/seed/demo.ts';
 import { describeDatabase, platformDatabase } from './database.ts';
 
@@ -18,7 +19,14 @@ export interface Options {
   quiet: boolean;
   smtp?: string;
   mailFrom?: string;
+  trustProxy?: string;
 }
+
+function trustProxySetting(value: string | undefined): boolean | string | undefined {
+  return value === 'true' ? true : value;
+}
+
+const LOOPBACK = /^(127\.|::1$|localhost$)/;
 
 export interface View {
   url: string;
@@ -31,6 +39,18 @@ export interface View {
 function defaultPublicUrl(host: string, port: number): string {
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return `http://${shown}:${port}`;
+}
+
+async function listenOrExplain(platform: Platform, host: string, port: number): Promise<string> {
+  try {
+    return await platform.listen(host, port);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new CliError(`Port ${port} on ${host} is already in use.`, EXIT.failure, 'Pick another with --port, or stop what is using it.');
+    if (code === 'EACCES') throw new CliError(`Not allowed to listen on port ${port}.`, EXIT.failure, 'Ports below 1024 need privileges; pick another with --port.');
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliError(`Cannot listen on ${host}: no such address here.`, EXIT.usage, 'Use 127.0.0.1, 0.0.0.0 or an address of this machine.');
+    throw error;
+  }
 }
 
 export async function run(options: Options, deps: Deps): Promise<View> {
@@ -51,10 +71,11 @@ export async function run(options: Options, deps: Deps): Promise<View> {
     logStream: options.quiet ? undefined : deps.io.stderr,
     smtpUrl: options.smtp ?? deps.env.T1_SMTP_URL,
     mailFrom: options.mailFrom,
+    trustProxy: trustProxySetting(options.trustProxy),
   });
   try {
     const seeded = embedded || options.demo ? (await seedDemo(platform.ctx.db, platform.ctx)).created : false;
-    const url = await platform.listen(options.host, options.port);
+    const url = await listenOrExplain(platform, options.host, options.port);
     if (options.publicUrl === undefined && options.port === 0) {
       // Any free port was asked for: links can only name it once it is bound.
       publicUrl = defaultPublicUrl(options.host, Number(new URL(url).port));
@@ -62,6 +83,9 @@ export async function run(options: Options, deps: Deps): Promise<View> {
     }
     deps.output.line(`t1 platform listening on ${url} (database ${describeDatabase(location)}, public URL ${publicUrl})`);
     if (seeded) deps.output.notice('Seeded the demo organisation.');
+    if (embedded && !LOOPBACK.test(options.host)) {
+      deps.output.notice('Warning: this is the demo database, whose staff passwords are published; anyone who can reach this address can sign in as an admin.');
+    }
     deps.output.notice(platform.delivery ? 'Emails are sent by SMTP.' : 'No SMTP server given (--smtp): emails are kept as "captured", not sent.');
     deps.output.notice('Press Ctrl-C to stop.');
     const stoppedBy = await deps.untilStopped();

@@ -13,9 +13,9 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, where
     });
   }
   const fields = result.error.issues.map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.join('.') : (issue as { keys?: string[] }).keys?.join(', ') ?? where;
+    const path = issue.path.length > 0 ? issue.path.join('.') : issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : null;
     const message = issue.code === 'unrecognized_keys' ? `unknown field: ${issue.keys.join(', ')}` : issue.message;
-    return { field: `${where}.${path}`, message };
+    return { field: path === null ? where : `${where}.${path}`, message };
   });
   const summary = fields.map((f) => `${f.field}: ${f.message}`).join('; ');
   throw new HttpError('validation_failed', `The request is not valid (${summary}).`, { fields });

@@ -93,14 +93,16 @@ export async function replaceRecoveryCodes(trx: Db, ctx: PlatformContext, owner:
   return codes;
 }
 
+/** The time step of a first code from the person's new app, or null when it is wrong. */
+export function enrollmentStep(ctx: PlatformContext, link: TokenRow, code: string): number | null {
+  return acceptTotp(enrollmentSecret(ctx, link), code, ctx.clock.now(), null);
+}
+
 /**
- * Turns the enrollment on once the person proves their app with a code. The caller
- * consumes the link in the same transaction; returns the recovery codes to show once.
+ * Turns 2FA on with the enrollment's secret, once the caller has checked the first code
+ * and used the link up; returns the recovery codes to show once.
  */
-export async function confirmEnrollment(trx: Db, ctx: PlatformContext, link: TokenRow, code: string): Promise<string[] | null> {
-  const secret = enrollmentSecret(ctx, link);
-  const step = acceptTotp(secret, code, ctx.clock.now(), null);
-  if (step === null) return null;
+export async function enableEnrollment(trx: Db, ctx: PlatformContext, link: TokenRow, step: number): Promise<string[]> {
   const now = ctx.clock.now().toISOString();
   await trx
     .updateTable('users')

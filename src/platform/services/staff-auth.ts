@@ -54,8 +54,9 @@ export async function authenticate(db: Db, clock: Clock, bearer: string | undefi
   if (!row || row.revoked_at || (row.expires_at && row.expires_at <= now) || (row.kind === 'session' && !row.staff_id)) {
     throw new HttpError('unauthenticated', 'The API token is unknown, expired or revoked.');
   }
-  // A session acts with its staff member's current role; an API token with its own.
-  const role = (row.kind === 'session' ? row.staff_role : row.role) as StaffRole | null;
+  // A session acts with its staff member's current role; an API token with its own, but
+  // never more than its staff member holds today (a demotion reaches their tokens too).
+  const role = effectiveRole(row.kind === 'session' ? row.staff_role : row.role, row.staff_id ? row.staff_role : null);
   if (!role) throw new HttpError('unauthenticated', 'The API token has no role.');
   // A write per request would dominate read latency; minute precision is enough here.
   if (!row.last_used_at || row.last_used_at < new Date(clock.now().getTime() - 60_000).toISOString()) {
@@ -70,6 +71,12 @@ export async function authenticate(db: Db, clock: Clock, bearer: string | undefi
     via: row.kind === 'session' ? 'session' : 'api_token',
     staff: row.staff_id ? { id: row.staff_id, email: row.staff_email!, name: row.staff_name! } : null,
   };
+}
+
+function effectiveRole(tokenRole: string | null, staffRole: string | null): StaffRole | null {
+  if (!tokenRole) return null;
+  if (!staffRole) return tokenRole as StaffRole;
+  return roleAllows(tokenRole as StaffRole, staffRole as StaffRole) ? (staffRole as StaffRole) : (tokenRole as StaffRole);
 }
 
 export function requireRole(principal: Principal, needed: StaffRole): void {

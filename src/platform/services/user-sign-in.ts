@@ -140,24 +140,34 @@ export async function secondFactorSignIn(ctx: PlatformContext, challenge: string
   const row = await challengeRow(ctx, challenge);
   if (!row) return { kind: 'expired' };
   await enforceRateLimit(ctx.db, ctx.clock, CODE_PER_ACCOUNT, row.user_id!, 'codes for this account');
-  return ctx.db.transaction().execute(async (trx): Promise<CodeOutcome> => {
-    const user = await trx.selectFrom('users').selectAll().where('id', '=', row.user_id!).executeTakeFirstOrThrow();
-    if (!user.mfa_secret_enc) return { kind: 'expired' };
-    const method = await acceptSecondFactor(
-      trx,
-      ctx,
-      { kind: 'user', id: user.id, secretSealed: user.mfa_secret_enc, lastStep: user.mfa_last_step === null ? null : Number(user.mfa_last_step) },
-      code,
-    );
-    if (!method) return { kind: 'invalid' };
-    const used = await trx
-      .updateTable('tokens')
-      .set({ used_at: ctx.clock.now().toISOString() })
-      .where('id', '=', row.id)
-      .where('used_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(used.numUpdatedRows) !== 1) return { kind: 'expired' };
-    await clearRateLimit(trx, CODE_PER_ACCOUNT, user.id);
-    return { kind: 'signed_in', session: await startWebSession(trx, ctx, user, row.event_id), method };
-  });
+  try {
+    return await ctx.db.transaction().execute(async (trx): Promise<CodeOutcome> => {
+      // The challenge is used up first: of two concurrent attempts only one goes on, and
+      // a wrong code rolls it back (with nothing spent) for another try.
+      const used = await trx
+        .updateTable('tokens')
+        .set({ used_at: ctx.clock.now().toISOString() })
+        .where('id', '=', row.id)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(used.numUpdatedRows) !== 1) return { kind: 'expired' };
+      const user = await trx.selectFrom('users').selectAll().where('id', '=', row.user_id!).executeTakeFirstOrThrow();
+      if (!user.mfa_secret_enc) return { kind: 'expired' };
+      const method = await acceptSecondFactor(
+        trx,
+        ctx,
+        { kind: 'user', id: user.id, secretSealed: user.mfa_secret_enc, lastStep: user.mfa_last_step === null ? null : Number(user.mfa_last_step) },
+        code,
+      );
+      if (!method) throw new WrongCode();
+      await clearRateLimit(trx, CODE_PER_ACCOUNT, user.id);
+      return { kind: 'signed_in', session: await startWebSession(trx, ctx, user, row.event_id), method };
+    });
+  } catch (error) {
+    if (error instanceof WrongCode) return { kind: 'invalid' };
+    throw error;
+  }
 }
+
+/** Thrown inside the transaction so a wrong code leaves the challenge unused. */
+class WrongCode extends Error {}

@@ -18,6 +18,8 @@ import { createMagicLink } from '../../services/magic-link.ts';
 import { identityProof, resetMfa, startEnrollment } from '../../services/mfa.ts';
 import { sendSetPasswordLink, startPasswordReset } from '../../services/password.ts';
 import { resendVerification } from '../../services/verification.ts';
+import { clearRateLimit } from '../../services/rate-limit.ts';
+import { SIGN_IN_PER_ACCOUNT } from '../../services/user-sign-in.ts';
 import { parseInput } from '../validation.ts';
 import { supportAction } from './support-action.ts';
 
@@ -107,7 +109,7 @@ export function actionRoutes(app: FastifyInstance, ctx: PlatformContext): void {
       const now = ctx.clock.now().toISOString();
       const wasLocked = s.user.locked_until !== null && s.user.locked_until > now;
       await s.trx.updateTable('users').set({ locked_until: null, failed_logins: 0, updated_at: now }).where('id', '=', s.user.id).execute();
-      await s.trx.deleteFrom('rate_limits').where('key', 'like', `%:${s.user.email}`).execute();
+      await clearRateLimit(s.trx, SIGN_IN_PER_ACCOUNT, s.user.email);
       const response: UnlockResult = { email: s.user.email, wasLocked };
       return { response, detail: { wasLocked } };
     });

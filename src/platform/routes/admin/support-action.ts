@@ -14,6 +14,7 @@ import { findEventRow } from '../../services/events.ts';
 import { organisationOf } from '../../services/registration-state.ts';
 import { principalLabel, requireRole, type Principal } from '../../services/staff-auth.ts';
 import { findUserRow } from '../../services/user-lookup.ts';
+import { isUniqueViolation } from '../../storage/errors.ts';
 
 export interface AuditedSpec {
   action: string;
@@ -160,6 +161,11 @@ export async function auditedAction<T>(
     ctx.mail.wake();
     return reply.status(status).send(response);
   } catch (error) {
+    // The same Idempotency-Key raced in twice: the winner's answer is the answer.
+    if (key && isUniqueViolation(error)) {
+      const stored = await replay(ctx, principal, key, fingerprint);
+      if (stored) return reply.status(stored.status_code).header('idempotent-replayed', 'true').send(JSON.parse(ctx.secrets.open(stored.body)));
+    }
     if (error instanceof HttpError) {
       await recordAudit(ctx.db, ctx, {
         ...audit,

@@ -9,6 +9,7 @@ import { HttpError } from '../../http-error.ts';
 import { html } from '../../pages/html.ts';
 import { layout, type PageOptions } from '../../pages/layout.ts';
 import { browserNotice } from '../../pages/browser-support.ts';
+import { isUniqueViolation } from '../../storage/errors.ts';
 
 export const SESSION_COOKIE = 't1_session';
 const CSRF_COOKIE = 't1_csrf';
@@ -27,7 +28,7 @@ export const SECURITY_HEADERS = {
   'cross-origin-opener-policy': 'same-origin',
 };
 
-export async function installWebKit(app: FastifyInstance, ctx: PlatformContext): Promise<void> {
+export async function installWebKit(app: FastifyInstance): Promise<void> {
   await app.register(formbody, { bodyLimit: 16 * 1024 });
   await app.register(cookie);
   app.setErrorHandler(async (error: Error, request, reply) => {
@@ -35,6 +36,9 @@ export async function installWebKit(app: FastifyInstance, ctx: PlatformContext):
       reply.headers(error.headers);
       const title = error.code === 'rate_limited' ? 'Please wait a moment' : error.code === 'not_found' ? 'Page not found' : 'Something went wrong';
       return sendPage(request, reply, error.status, { title, body: html`<p>${error.message}</p>` });
+    }
+    if (isUniqueViolation(error)) {
+      return sendPage(request, reply, 409, { title: 'Please try again', body: html`<p>The same thing was being done at the same moment. Go back and try again.</p>` });
     }
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
@@ -46,7 +50,6 @@ export async function installWebKit(app: FastifyInstance, ctx: PlatformContext):
       body: html`<p>The page failed on our side. Try again in a moment; if it keeps happening, contact the event's support team and mention reference ${String(request.id)}.</p>`,
     });
   });
-  void ctx;
 }
 
 export function notFoundPage(request: FastifyRequest, reply: FastifyReply) {

@@ -9,7 +9,7 @@ import { errorSummary, field, form, type FieldErrors } from '../../pages/forms.t
 import type { Db } from '../../storage/database.ts';
 import type { EventRow, TokenRow, UserRow } from '../../storage/schema.ts';
 import { consumeLink, inspectLink, issueLink, LINK_PATHS, type LinkKind, type LinkState } from '../../services/link-tokens.ts';
-import { confirmEnrollment, enrollmentSecret, ENROLLMENT_LINK_MINUTES } from '../../services/mfa.ts';
+import { enableEnrollment, enrollmentSecret, enrollmentStep, ENROLLMENT_LINK_MINUTES } from '../../services/mfa.ts';
 import { notifyPerson, signInUrl } from '../../services/notify.ts';
 import { completePasswordLink, policyForLink, RESET_LINK_MINUTES } from '../../services/password.ts';
 import { passwordProblem } from '../../services/password-policy.ts';
@@ -230,23 +230,23 @@ export function linkPageRoutes(app: FastifyInstance, ctx: PlatformContext): void
     checkCsrf(request);
     const token = tokenParam(request);
     const code = formField(request, 'code', 64);
-    const outcome = await ctx.db.transaction().execute(async (trx) => {
-      const { row, state } = token ? await inspectLink(trx, ctx.clock, 'mfa_enroll', token) : { row: undefined, state: 'unknown' as const };
-      if (state !== 'valid' || !row) return { state };
-      const codes = await confirmEnrollment(trx, { ...ctx, db: trx }, row, code);
-      if (!codes) return { state, row, wrongCode: true };
-      const consumed = await consumeLink(trx, ctx.clock, 'mfa_enroll', token);
-      if (consumed.state !== 'valid') throw new Error('The enrollment link was used concurrently.');
-      return { state, row, codes };
-    });
-    if (outcome.state !== 'valid' || !outcome.row) return deadLinkPage(request, reply, ctx, 'mfa_enroll', outcome.state, token);
-    const { user } = await linkContext(ctx.db, outcome.row);
-    if (outcome.wrongCode) {
+    const { row, state } = token ? await inspectLink(ctx.db, ctx.clock, 'mfa_enroll', token) : { row: undefined, state: 'unknown' as const };
+    if (state !== 'valid' || !row) return deadLinkPage(request, reply, ctx, 'mfa_enroll', state, token);
+    const { user } = await linkContext(ctx.db, row);
+    // A wrong code changes nothing, so the person can simply try again.
+    const step = enrollmentStep(ctx, row, code);
+    if (step === null) {
       return sendPage(request, reply, 422, {
         title: 'Set up two-factor authentication',
-        body: await enrollmentBody(ctx, outcome.row, user, `${LINK_PATHS.mfa_enroll}/${token}`, csrfToken(request, reply, ctx), 'That code is not right. Enter the current 6-digit code from your app.'),
+        body: await enrollmentBody(ctx, row, user, `${LINK_PATHS.mfa_enroll}/${token}`, csrfToken(request, reply, ctx), 'That code is not right. Enter the current 6-digit code from your app.'),
       });
     }
+    const outcome = await ctx.db.transaction().execute(async (trx) => {
+      const consumed = await consumeLink(trx, ctx.clock, 'mfa_enroll', token);
+      if (consumed.state !== 'valid' || !consumed.row) return { state: consumed.state };
+      return { state: consumed.state, codes: await enableEnrollment(trx, { ...ctx, db: trx }, consumed.row, step) };
+    });
+    if (!outcome.codes) return deadLinkPage(request, reply, ctx, 'mfa_enroll', outcome.state, token);
     const events = await ctx.db
       .selectFrom('registrations')
       .innerJoin('events', 'events.id', 'registrations.event_id')
@@ -273,7 +273,7 @@ ${signIn}`,
     const email = formField(request, 'email', 254).trim().toLowerCase();
     await enforceRateLimit(ctx.db, ctx.clock, RENEW_PER_IP, request.ip, 'requests for new links from this address');
     if (email) await enforceRateLimit(ctx.db, ctx.clock, RENEW_PER_ACCOUNT, email, 'requests for new links for this email address');
-    const { row } = kind in LINK_PATHS && TOKEN_PATTERN.test(token) ? await inspectLink(ctx.db, ctx.clock, kind, token) : { row: undefined };
+    const { row } = Object.hasOwn(LINK_PATHS, kind) && TOKEN_PATTERN.test(token) ? await inspectLink(ctx.db, ctx.clock, kind, token) : { row: undefined };
     if (row) {
       const { user, event } = await linkContext(ctx.db, row);
       if (user.email === email && user.blocked === 0) {
