@@ -1,6 +1,6 @@
 // Schema migrations, run on every start. Kysely's migrator records what ran, so running
 // them again is a no-op; each migration is written once and never edited afterwards.
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 
 const initial: Migration = {
@@ -229,11 +229,24 @@ const enrollmentOwed: Migration = {
   },
 };
 
+// Search compares prefixes with byte-order ranges; on PostgreSQL a linguistic collation
+// would ignore spaces and punctuation there, so the searched columns compare as bytes,
+// as they already do on SQLite.
+const byteOrderSearch: Migration = {
+  async up(db: Kysely<unknown>) {
+    if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
+    for (const column of ['email', 'first_name_lc', 'last_name_lc', 'full_name_lc']) {
+      await sql`alter table users alter column ${sql.ref(column)} type text collate "C"`.execute(db);
+    }
+  },
+};
+
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_support_actions': supportActions,
   '0003_webhooks': webhooks,
   '0004_enrollment_owed': enrollmentOwed,
+  '0005_byte_order_search': byteOrderSearch,
 };
 
 export async function migrate(db: Kysely<any>): Promise<void> {
