@@ -9,7 +9,8 @@ import { decideColor, decideInteractive, type IO } from './io.ts';
 import { t1Paths, type T1Paths } from './paths.ts';
 import { terminalPrompter, type Prompter } from './prompter.ts';
 import { Output } from './render/output.ts';
-import { resolveSettings, type ResolvedSettings } from './settings.ts';
+import { checkedApiUrl, resolveSettings, type ResolvedSettings } from './settings.ts';
+import { DEFAULT_PROFILE } from './config-store.ts';
 
 export interface GlobalFlags {
   json: boolean;
@@ -78,9 +79,24 @@ export function createDeps(io: IO, env: NodeJS.ProcessEnv, flags: GlobalFlags, o
 
   const connect = async (): Promise<PlatformClient> => {
     const resolved = await settings();
+    const store = await config();
+    if (resolved.profile.source !== 'profile' && resolved.profile.value !== DEFAULT_PROFILE && !store.hasProfile(resolved.profile.value)) {
+      throw new CliError(
+        `There is no profile "${resolved.profile.value}".`,
+        EXIT.usage,
+        `See the profiles with "t1 profiles"; create one with "t1 --profile ${resolved.profile.value} login --api-url <url>".`,
+      );
+    }
     const { PlatformClient } = await import('../client/platform-client.ts');
-    let baseUrl = resolved.apiUrl?.value;
+    let baseUrl = resolved.apiUrl ? checkedApiUrl(resolved.apiUrl) : undefined;
     let token = resolved.token?.value;
+    if (baseUrl && !token) {
+      throw new CliError(
+        `Not logged in to ${baseUrl} (profile "${resolved.profile.value}").`,
+        EXIT.auth,
+        `Run "t1 login --api-url ${baseUrl}", or set T1_TOKEN.`,
+      );
+    }
     if (!baseUrl) {
       const { startEmbeddedPlatform } = await import('../platform/embedded.ts');
       const embedded = await startEmbeddedPlatform({ dataDir: paths.dataDir, env });
@@ -90,11 +106,6 @@ export function createDeps(io: IO, env: NodeJS.ProcessEnv, flags: GlobalFlags, o
       );
       baseUrl = embedded.url;
       token = embedded.token;
-    }
-    try {
-      new URL(baseUrl);
-    } catch {
-      throw new CliError(`The API URL "${baseUrl}" is not a valid URL.`, EXIT.usage, 'Fix it with "t1 config set api-url <url>".');
     }
     const instance = new PlatformClient({
       baseUrl,

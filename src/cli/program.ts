@@ -139,7 +139,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
       .command('resend')
       .description('send "verify your account" (not verified yet) or "registration complete" (verified)')
       .argument('<email>', "the person's email")
-      .requiredOption('--event <event>', 'event slug or id')
+      .requiredOption('--event <event>', 'event slug or id (required)')
       .option('--force', 'send even if one went out in the last minute'),
   )
     .addHelpText('after', examples('t1 verification resend priya.natarajan@fabrikam.example --event product-summit-2027 --ticket SUP-1234'))
@@ -151,7 +151,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
       .command('create')
       .description("print a single-use login link, or email it with --send (lifetime: the event's setting)")
       .argument('<email>', "the person's email")
-      .requiredOption('--event <event>', 'event slug or id')
+      .requiredOption('--event <event>', 'event slug or id (required)')
       .option('--ttl <duration>', 'lifetime such as 15m, 2h or 7d (at most 7 days)')
       .option('--send', 'email the link instead of printing it'),
   )
@@ -166,7 +166,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
       .command('send')
       .description('email a new set-password link (the older one stops working)')
       .argument('<email>', "the person's email")
-      .requiredOption('--event <event>', 'event slug or id'),
+      .requiredOption('--event <event>', 'event slug or id (required)'),
   )
     .addHelpText('after', examples('t1 set-password-link send benjamin.cohen@wideworldimporters.example --event product-summit-2027'))
     .action(action(() => import('../commands/set-password-link/send.ts'), ([email], o) => ({ email, event: o.event, ...actionFlags(o) })));
@@ -244,9 +244,9 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
       .command('send')
       .description('invite a person: a "set me up" email (password events) or a link to the event site (login-link events)')
       .argument('<email>', "the person's email")
-      .requiredOption('--event <event>', 'event slug or id')
-      .requiredOption('--first-name <name>', 'first name')
-      .requiredOption('--last-name <name>', 'last name')
+      .requiredOption('--event <event>', 'event slug or id (required)')
+      .requiredOption('--first-name <name>', 'first name (required)')
+      .requiredOption('--last-name <name>', 'last name (required)')
       .addOption(new Option('--role <role>', 'role at the event').choices(EVENT_ROLES).default('attendee')),
   )
     .addHelpText('after', examples('t1 invitations send jane.doe@contoso.example --event product-summit-2027 --first-name Jane --last-name Doe --yes'))
@@ -341,6 +341,12 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     .addHelpText('after', examples('t1 config set api-url https://events.example.com', 't1 config set timeout 10'))
     .action(action(() => import('../commands/config/set.ts'), ([key, value]) => ({ key, value })));
   config
+    .command('unset')
+    .description('remove a setting from the active profile (unsetting api-url returns to the embedded platform)')
+    .argument('<key>', 'api-url or timeout')
+    .addHelpText('after', examples('t1 config unset api-url'))
+    .action(action(() => import('../commands/config/unset.ts'), ([key]) => ({ key })));
+  config
     .command('list')
     .description('every setting in effect and where it comes from (flag, env, profile, default)')
     .addHelpText('after', examples('t1 config list'))
@@ -355,6 +361,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     .command('use')
     .description('make a profile the active one')
     .argument('<name>', 'profile name')
+    .addHelpText('after', examples('t1 profiles use staging', 't1 profiles use default'))
     .action(action(() => import('../commands/profiles/use.ts'), ([name]) => ({ name })));
 
   const platform = program.command('platform').description('run and prepare the reference platform');
@@ -369,7 +376,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     .option('--smtp <url>', 'send emails through this SMTP server, e.g. smtp://user:pass@mail.example.com:587 (env T1_SMTP_URL)')
     .option('--mail-from <address>', 'From header of the emails')
     .option('--trust-proxy <proxies>', 'behind a load balancer: true, or the proxy addresses/CIDRs (comma-separated) whose X-Forwarded-For to believe')
-    .option('--quiet', 'no request log on stderr')
+    .option('--quiet', 'log only failures on stderr, not every request')
     .addHelpText('after', examples('t1 platform start', 't1 platform start --db /tmp/p.db --port 7070 --demo', 't1 platform start --smtp smtp://127.0.0.1:2525'))
     .action(
       action(

@@ -2,6 +2,7 @@
 // returns the exit code. Unexpected errors are bugs: their stack shows with --verbose.
 import { ApiError, NetworkError } from '../client/errors.ts';
 import { CliError } from './errors.ts';
+import { ConfigurationError } from '../platform/configuration-error.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import type { IO } from './io.ts';
 
@@ -20,8 +21,8 @@ const NOT_FOUND_HINTS: Record<string, string> = {
 
 const CONFLICT_HINTS: Record<string, string> = {
   recently_sent: 'Add --force to send it anyway.',
-  password_already_set: 'Send a password reset instead: t1 password reset <email>',
-  identity_not_verified: 'Nothing was removed. Confirm every check, or name the method with --verified-by.',
+  password_already_set: 'Send a password reset instead: t1 password reset <email> --send',
+  identity_not_verified: 'Nothing was removed.',
   emailed_only: 'Send it to their inbox with --send instead.',
 };
 
@@ -44,6 +45,7 @@ function hintFor(error: ApiError): string | undefined {
 
 export function toCliError(error: unknown): CliError | undefined {
   if (error instanceof CliError) return error;
+  if (error instanceof ConfigurationError) return new CliError(error.message, EXIT.usage, error.hint);
   if (error instanceof ApiError) {
     const verbose = [`${error.method} ${error.url} -> HTTP ${error.status} ${error.code}`];
     if (error.requestId) verbose.push(`request id: ${error.requestId}`);
@@ -61,6 +63,10 @@ export function toCliError(error: unknown): CliError | undefined {
 
 export function reportError(error: unknown, io: IO, verbose: boolean): number {
   const known = toCliError(error);
+  if (known?.exitCode === EXIT.cancelled) {
+    io.stderr.write(`${known.message}\n`);
+    return known.exitCode;
+  }
   if (known) {
     io.stderr.write(`Error: ${known.message}\n`);
     if (known.hint) io.stderr.write(`${known.hint}\n`);

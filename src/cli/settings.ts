@@ -1,6 +1,7 @@
 // Which platform and token a command uses: flag > environment > profile. With no API
 // URL anywhere, commands use the embedded platform.
 import type { ConfigStore } from './config-store.ts';
+import { usageError } from './errors.ts';
 
 export type Source = 'flag' | 'env' | 'profile' | 'default';
 
@@ -32,6 +33,24 @@ function pick<T>(candidates: [T | undefined, Source][]): Setting<T> | undefined 
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
+/** The API URL, checked: an http(s) URL, or a usage error saying where it came from. */
+export function checkedApiUrl(setting: Setting<string>): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(setting.value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    const where = { flag: '--api-url', env: 'T1_API_URL', profile: 'the profile (t1 config set api-url)', default: 'the default' }[setting.source];
+    throw usageError(`The API URL "${setting.value}" from ${where} is not an http:// or https:// URL.`, 'Example: https://events.example.com');
+  }
+  if (/\/v1\/?$/.test(url.pathname)) {
+    throw usageError(`The API URL "${setting.value}" ends in /v1; give the platform's base URL without it.`);
+  }
+  return trimSlash(setting.value);
+}
+
 export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, store: ConfigStore): ResolvedSettings {
   const profile = pick<string>([
     [flags.profile, 'flag'],
@@ -40,6 +59,9 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, sto
   ]) ?? { value: 'default', source: 'default' };
   const saved = store.profile(profile.value);
   const envTimeout = env.T1_TIMEOUT ? Number(env.T1_TIMEOUT) : undefined;
+  if (envTimeout !== undefined && !(Number.isFinite(envTimeout) && envTimeout >= 1 && envTimeout <= 600)) {
+    throw usageError(`T1_TIMEOUT "${env.T1_TIMEOUT}" is not a number of seconds from 1 to 600.`);
+  }
   const apiUrl = pick<string>([
     [flags.apiUrl, 'flag'],
     [env.T1_API_URL, 'env'],
@@ -55,7 +77,7 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, sto
       [sameHost ? saved.token : undefined, 'profile'],
     ]),
     timeoutSeconds: pick<number>([
-      [envTimeout !== undefined && Number.isFinite(envTimeout) && envTimeout > 0 ? envTimeout : undefined, 'env'],
+      [envTimeout, 'env'],
       [saved.timeout, 'profile'],
     ]) ?? { value: DEFAULT_TIMEOUT_SECONDS, source: 'default' },
   };

@@ -58,12 +58,12 @@ const EMAIL_NAMES: Record<SentEmail['template'], string> = {
 
 export function describeEmail(email: SentEmail): string {
   const where = email.delivery === 'queued' ? 'queued for delivery' : 'kept by the platform (no SMTP configured)';
-  return `Sent a "${EMAIL_NAMES[email.template]}" email to ${email.recipient}: ${where}.`;
+  return `Sent the "${EMAIL_NAMES[email.template]}" email to ${email.recipient}: ${where}.`;
 }
 
 /** Links from the embedded platform only open while `t1 platform start` serves them. */
 export function linkNotice(out: Output, embedded: boolean): void {
-  if (embedded) out.notice('The link opens once the embedded platform is being served: run "t1 platform start" in another terminal.');
+  if (embedded) out.notice('The link points at the embedded platform: if it does not open, run "t1 platform start" in another terminal.');
 }
 
 export async function usesEmbeddedPlatform(deps: Deps): Promise<boolean> {

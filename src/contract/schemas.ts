@@ -308,7 +308,8 @@ export type IdentityChecklist = z.infer<typeof identityChecklistSchema>;
 export const mfaResetResultSchema = z.object({
   email: z.string(),
   removed: z.boolean(),
-  notification: sentEmailSchema,
+  /** Only sent when there was something to remove. */
+  notification: sentEmailSchema.nullable(),
 });
 export type MfaResetResult = z.infer<typeof mfaResetResultSchema>;
 

@@ -18,8 +18,10 @@ import { registrationPageRoutes } from './routes/web/registration-pages.ts';
 import { redactUrl } from './redact.ts';
 
 export interface AppOptions {
-  /** Where request logs go as JSON lines; none for the embedded platform and tests. */
+  /** Where logs go as JSON lines; none for the embedded platform and tests. */
   logStream?: NodeJS.WritableStream;
+  /** 'info' logs every request; 'error' only failures. */
+  logLevel?: 'info' | 'error';
   /**
    * Behind a load balancer: whose X-Forwarded-For to believe (true for any, or proxy
    * addresses/CIDRs, comma-separated), so per-address limits see the visitor.
@@ -45,6 +47,7 @@ export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): 
     logger: options.logStream
       ? {
           stream: options.logStream,
+          level: options.logLevel ?? 'info',
           redact: ['req.headers.authorization', 'req.headers.cookie'],
           serializers: {
             req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),

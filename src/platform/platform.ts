@@ -5,8 +5,9 @@ import { buildApp, type AppOptions } from './app.ts';
 import { cryptoTokens, systemClock, type Clock, type TokenGenerator } from './clock.ts';
 import type { PlatformContext } from './context.ts';
 import { createMailDelivery, createSmtpTransport, type MailDelivery } from './mail/delivery.ts';
-import { loadSecretKey, secretBox } from './secret-box.ts';
-import { isPostgresUrl, openDatabase } from './storage/database.ts';
+import { loadSecretKey, secretBox, type SecretBox } from './secret-box.ts';
+import { ConfigurationError } from './configuration-error.ts';
+import { isPostgresUrl, openDatabase, type Db } from './storage/database.ts';
 import { VERSION } from '../version.ts';
 
 export const DEFAULT_MAIL_FROM = '"Event support" <no-reply@events.example>';
@@ -22,6 +23,7 @@ export interface OpenPlatformOptions {
   /** How often the delivery worker looks for queued mail. */
   mailPollMs?: number;
   logStream?: NodeJS.WritableStream;
+  logLevel?: AppOptions['logLevel'];
   trustProxy?: AppOptions['trustProxy'];
   clock?: Clock;
   tokens?: TokenGenerator;
@@ -43,18 +45,44 @@ export interface Platform {
   close(): Promise<void>;
 }
 
+// A sealed known value in the database tells, at start, whether the key is the one the
+// secrets were sealed with; a wrong key would otherwise surface later as failed sign-ins.
+const KEY_CHECK = 'key-check';
+
+async function checkSecretKey(db: Db, secrets: SecretBox): Promise<void> {
+  const row = await db.selectFrom('platform_settings').select('value').where('key', '=', KEY_CHECK).executeTakeFirst();
+  if (!row) {
+    await db.insertInto('platform_settings').values({ key: KEY_CHECK, value: secrets.seal(KEY_CHECK) }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    return;
+  }
+  try {
+    secrets.open(row.value);
+  } catch {
+    throw new ConfigurationError(
+      'This database was set up with a different secret key.',
+      'Use the key it was created with (T1_SECRET_KEY, or the key file beside the SQLite database).',
+    );
+  }
+}
+
 export function secretKeyFileFor(database: string): string {
   return `${database}.key`;
 }
 
 export async function openPlatform(options: OpenPlatformOptions): Promise<Platform> {
   if (isPostgresUrl(options.database) && !options.env.T1_SECRET_KEY) {
-    throw new Error('A PostgreSQL platform needs T1_SECRET_KEY (32 bytes as 64 hex characters).');
+    throw new ConfigurationError('A PostgreSQL platform needs T1_SECRET_KEY, the key that encrypts its secrets.', 'Generate one with: openssl rand -hex 32');
   }
   const key = loadSecretKey(options.env, secretKeyFileFor(options.database));
   const db = await openDatabase({ location: options.database });
   const clock = options.clock ?? systemClock;
   const secrets = secretBox(key);
+  try {
+    await checkSecretKey(db, secrets);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
   const delivery = options.smtpUrl
     ? createMailDelivery({
         db,
@@ -75,7 +103,7 @@ export async function openPlatform(options: OpenPlatformOptions): Promise<Platfo
     signInDelayMs: options.signInDelayMs ?? growingDelayMs,
     mail: { deliveryEnabled: delivery !== null, wake: () => delivery?.wake() },
   };
-  const app = await buildApp(ctx, { logStream: options.logStream, trustProxy: options.trustProxy });
+  const app = await buildApp(ctx, { logStream: options.logStream, logLevel: options.logLevel, trustProxy: options.trustProxy });
   delivery?.start();
   return {
     ctx,

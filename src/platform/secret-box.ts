@@ -4,6 +4,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ConfigurationError } from './configuration-error.ts';
 
 const VERSION = 'v1';
 
@@ -13,7 +14,9 @@ export interface SecretBox {
 }
 
 export function secretBox(key: Buffer): SecretBox {
-  if (key.length !== 32) throw new Error('The secret key must be 32 bytes (64 hex characters or 44 base64 characters).');
+  if (key.length !== 32) {
+    throw new ConfigurationError('The secret key must be 32 bytes (64 hex characters or 44 base64 characters).', 'Generate one with: openssl rand -hex 32');
+  }
   return {
     seal(plain) {
       const iv = randomBytes(12);

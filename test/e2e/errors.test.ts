@@ -59,6 +59,6 @@ describe('failures (spawned)', () => {
   it('an invalid T1_API_URL is a usage error', async () => {
     const result = await runT1(['users', 'find', 'a'], { env: { T1_API_URL: 'not a url', T1_TOKEN: 'x' } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/not a valid URL/);
+    expect(result.stderr).toMatch(/is not an http:\/\/ or https:\/\/ URL/);
   });
 });

@@ -245,7 +245,7 @@ describe('confirmation', () => {
     const result = await w.t1(['magic-link', 'create', person, '--event', LIVE, '--send'], { tty: true, prompter });
     expect(result.exitCode).toBe(0);
     expect(prompter.asked).toEqual([`Email a login link for ${person} (${LIVE})?`]);
-    expect(lines(result.stdout)).toEqual([`Sent a "login link" email to ${person}: queued for delivery.`]);
+    expect(lines(result.stdout)).toEqual([`Sent the "login link" email to ${person}: queued for delivery.`]);
     expect((await w.sink.nextMail(person, { after: before })).subject).toBe('Your login link for Northwind Customer Day');
   });
 });

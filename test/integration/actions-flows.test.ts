@@ -29,7 +29,7 @@ describe('t1 verification resend', () => {
     expect(await registrationOf(w, person, SUMMIT)).toBe('registered/pending_verification');
     const result = await w.t1(['verification', 'resend', person, '--event', SUMMIT, '--reason', 'caller lost the email', '--yes']);
     expect(result).toMatchObject({ exitCode: 0, stderr: '' });
-    expect(lines(result.stdout)).toEqual([`Sent a "verify your account" email to ${person}: queued for delivery.`]);
+    expect(lines(result.stdout)).toEqual([`Sent the "verify your account" email to ${person}: queued for delivery.`]);
 
     const mail = await w.sink.nextMail(person, { after: 0 });
     expect(mail.subject).toBe(`Verify your account for ${SUMMIT_TITLE}`);
@@ -73,7 +73,7 @@ describe('t1 verification resend', () => {
     const verified = 'ana.souza@cohowinery.example';
     const first = await w.t1(['verification', 'resend', verified, '--event', SUMMIT, '--yes']);
     expect(first.exitCode).toBe(0);
-    expect(lines(first.stdout)).toEqual([`Sent a "registration complete" email to ${verified}: queued for delivery.`]);
+    expect(lines(first.stdout)).toEqual([`Sent the "registration complete" email to ${verified}: queued for delivery.`]);
     expect(first.stderr).toContain('already verified');
 
     const mail = await w.sink.nextMail(verified, { after: 0 });
@@ -89,7 +89,7 @@ describe('t1 verification resend', () => {
     expect(second.exitCode).toBe(1);
     expect(second.stdout).toBe('');
     expect(second.stderr).toContain('went out');
-    expect(second.stderr).toContain(sentAt);
+    expect(second.stderr).toContain(`at ${sentAt.slice(11, 19)} UTC`);
     expect(second.stderr).toContain('--force');
     expect(await outboxCount(w, verified)).toBe(1);
 
@@ -106,7 +106,7 @@ describe('t1 magic-link create', () => {
   it('--send mails a login link; opening it shows a button, the POST signs the person in once', async () => {
     const result = await w.t1(['magic-link', 'create', person, '--event', LIVE, '--send', '--ticket', 'SUP-1', '--yes']);
     expect(result.exitCode).toBe(0);
-    expect(lines(result.stdout)).toEqual([`Sent a "login link" email to ${person}: queued for delivery.`]);
+    expect(lines(result.stdout)).toEqual([`Sent the "login link" email to ${person}: queued for delivery.`]);
     expect(result.stderr).toMatch(/^The link works once and expires \d{4}-\d\d-\d\d \d\d:\d\d UTC\.\n$/);
 
     const mail = await w.sink.nextMail(person, { after: 0 });
@@ -187,7 +187,7 @@ describe('t1 set-password-link send', () => {
     expect(await registrationOf(w, person, SUMMIT)).toBe('registered/password_not_set');
     const result = await w.t1(['set-password-link', 'send', person, '--event', SUMMIT, '--yes']);
     expect(result.exitCode).toBe(0);
-    expect(lines(result.stdout)).toEqual([`Sent a "set your password" email to ${person}: queued for delivery.`]);
+    expect(lines(result.stdout)).toEqual([`Sent the "set your password" email to ${person}: queued for delivery.`]);
 
     const mail = await w.sink.nextMail(person, { after: 0 });
     expect(mail.subject).toBe(`Set your password for ${SUMMIT_TITLE}`);
@@ -226,7 +226,7 @@ describe('t1 password reset', () => {
     const person = 'tomas.silva@contoso.example';
     const result = await w.t1(['password', 'reset', person, '--send', '--yes']);
     expect(result.exitCode).toBe(0);
-    expect(lines(result.stdout)).toEqual([`Sent a "password reset" email to ${person}: queued for delivery.`]);
+    expect(lines(result.stdout)).toEqual([`Sent the "password reset" email to ${person}: queued for delivery.`]);
     const mail = await w.sink.nextMail(person, { after: 0 });
     expect(mail.subject).toBe('Reset your password');
     expect(mail.link).toMatch(new RegExp(`^${w.url}/reset-password/[A-Za-z0-9_-]{43}$`));
@@ -273,7 +273,7 @@ describe('t1 mfa', () => {
 
     const result = await w.t1(['mfa', 'qr', person, '--send', '--yes']);
     expect(result.exitCode).toBe(0);
-    expect(lines(result.stdout)).toEqual([`Sent a "set up two-factor authentication" email to ${person}: queued for delivery.`]);
+    expect(lines(result.stdout)).toEqual([`Sent the "set up two-factor authentication" email to ${person}: queued for delivery.`]);
     const pending = json(await w.t1(['--json', 'mfa', 'status', person]));
     expect(pending.enrolled).toBe(false);
     expect(minutesBetween(pending.pendingEnrollment.createdAt, pending.pendingEnrollment.expiresAt)).toBe(24 * 60);
@@ -329,7 +329,7 @@ describe('t1 mfa', () => {
     expect(asAdmin.exitCode).toBe(0);
     expect(lines(asAdmin.stdout)).toEqual([
       `Removed 2FA from ${person}.`,
-      `Sent a "two-factor authentication removed" email to ${person}: queued for delivery.`,
+      `Sent the "two-factor authentication removed" email to ${person}: queued for delivery.`,
     ]);
     const removed = await w.sink.nextMail(person, { after: 1 });
     expect(removed.subject).toBe('Two-factor authentication was removed');

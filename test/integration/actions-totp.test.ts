@@ -61,7 +61,7 @@ function expectRefused(response: PageResponse): void {
   expect(response.status).toBe(401);
   expect(response.setCookies.t1_session).toBeUndefined();
   expect(headingOf(response.body)).toBe('Two-factor authentication');
-  expect(textOf(response.body)).toContain('That code is not valid.');
+  expect(textOf(response.body)).toContain('That code is not valid');
 }
 
 it('the test TOTP matches the RFC 6238 test vectors (SHA-1, last 6 digits)', () => {

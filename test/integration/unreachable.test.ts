@@ -32,6 +32,6 @@ describe('an unreachable platform', () => {
   it('an API URL that is not a URL is a usage error (exit 2)', async () => {
     const result = await runT1(['users', 'find', 'priya'], { env: { T1_API_URL: 'not a url', T1_TOKEN: 'x', T1_HOME: scratch() } });
     expect(result.exitCode).toBe(2);
-    expect(lines(result.stderr)[0]).toBe('Error: The API URL "not a url" is not a valid URL.');
+    expect(lines(result.stderr)[0]).toBe('Error: The API URL "not a url" from T1_API_URL is not an http:// or https:// URL.');
   });
 });

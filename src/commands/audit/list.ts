@@ -35,7 +35,7 @@ export async function render(view: View, out: Output): Promise<void> {
     return;
   }
   await out.table(
-    ['Time', 'Agent', 'Action', 'Person', 'Event', 'Result', 'Ticket', 'Reason'],
+    ['Time', 'Agent', 'Action', 'Target', 'Event', 'Result', 'Ticket', 'Reason'],
     view.items.map((a) => [
       formatUtc(a.at),
       a.actor,
@@ -43,8 +43,8 @@ export async function render(view: View, out: Output): Promise<void> {
       a.target ?? '-',
       a.eventSlug ?? '-',
       a.result === 'ok' ? 'ok' : `${a.result}${a.detail?.error ? ` (${String(a.detail.error)})` : ''}`,
-      a.ticket ?? '',
-      a.reason ?? '',
+      a.ticket ?? '-',
+      a.reason ?? '-',
     ]),
   );
 }

@@ -7,7 +7,9 @@ import type { StaffLoginResult, WhoAmI } from '../../contract/schemas.ts';
 import type { PlatformClient } from '../../client/platform-client.ts';
 import { ApiError } from '../../client/errors.ts';
 import type { Deps } from '../../cli/deps.ts';
-import { usageError } from '../../cli/errors.ts';
+import { CliError, usageError } from '../../cli/errors.ts';
+import { EXIT } from '../../cli/exit-codes.ts';
+import { checkedApiUrl } from '../../cli/settings.ts';
 import type { Output } from '../../cli/render/output.ts';
 import { terminalQr } from '../../cli/render/qr.ts';
 
@@ -61,7 +63,13 @@ async function signInWithPassword(client: PlatformClient, options: Options, deps
   }
   const email = options.email ?? (await deps.prompter().input('Email', 'pass --email'));
   const password = await readSecret(deps, 'Password', 'sign in on a terminal');
-  const first = await client.staffLogin(email, password);
+  let first: StaffLoginResult;
+  try {
+    first = await client.staffLogin(email, password);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) throw new CliError(error.message, EXIT.auth, 'Check both and try again; an admin can reset staff passwords.');
+    throw error;
+  }
   const done = first.next === 'done' ? first : await secondFactor(client, deps, first);
   if (done.next !== 'done') throw new Error('The platform asked for another sign-in step.');
   return done;
@@ -72,7 +80,7 @@ export async function run(options: Options, deps: Deps): Promise<View> {
   if (!settings.apiUrl) {
     throw usageError('Which platform? Pass --api-url <url> (or set T1_API_URL).', 'Example: t1 login --api-url https://events.example.com');
   }
-  const apiUrl = settings.apiUrl.value;
+  const apiUrl = checkedApiUrl(settings.apiUrl);
   const { PlatformClient } = await import('../../client/platform-client.ts');
   let recoveryCodes: string[] | null = null;
   let token: string;

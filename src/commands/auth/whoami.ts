@@ -21,8 +21,7 @@ export function render(view: View, out: Output): void {
     ['Platform', view.platform],
     ['Profile', view.profile],
     ['Organisation', view.organisation.name],
-    ['Signed in as', view.staff ? `${view.staff.name} <${view.staff.email}>` : `API token "${view.tokenName ?? '?'}"`],
+    ['Signed in as', view.staff ? `${view.staff.name} <${view.staff.email}> (${view.via === 'session' ? 'staff session' : 'API token'})` : `API token "${view.tokenName ?? '?'}"`],
     ['Role', view.role],
-    ['Via', view.via === 'session' ? 'staff session' : 'API token'],
   ]);
 }

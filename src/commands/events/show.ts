@@ -14,6 +14,12 @@ export async function run(options: Options, deps: Deps): Promise<View> {
   return (await deps.client()).getEvent(options.ref);
 }
 
+function minutesInWords(minutes: number): string {
+  if (minutes % 1440 === 0) return `${minutes / 1440} day${minutes === 1440 ? '' : 's'}`;
+  if (minutes % 60 === 0) return `${minutes / 60} hour${minutes === 60 ? '' : 's'}`;
+  return `${minutes} minutes`;
+}
+
 export async function render(e: View, out: Output): Promise<void> {
   out.record([
     ['Title', e.title],
@@ -28,13 +34,13 @@ export async function render(e: View, out: Output): Promise<void> {
     ['Verifies email', yesNo(e.verifyEmail)],
     ['Approved domains', e.approvedDomains.length > 0 ? e.approvedDomains.join(', ') : 'any'],
     ['Public domains', e.refusePublicDomains ? 'refused' : 'allowed'],
-    ['Password length', `${e.passwordPolicy.minLength} to ${e.passwordPolicy.maxLength} characters`],
+    ...(e.loginMethod === 'password' ? [['Password length', `${e.passwordPolicy.minLength} to ${e.passwordPolicy.maxLength} characters`] as [string, string]] : []),
     [
       'Link lifetimes',
-      `verification ${e.linkLifetimes.verificationMinutes} min, login link ${e.linkLifetimes.loginLinkMinutes} min, set password ${e.linkLifetimes.setPasswordMinutes} min`,
+      `verification ${minutesInWords(e.linkLifetimes.verificationMinutes)}, login link ${minutesInWords(e.linkLifetimes.loginLinkMinutes)}, set password ${minutesInWords(e.linkLifetimes.setPasswordMinutes)}`,
     ],
     ['Form fields', e.formFields.map((f) => `${f.label}${f.required ? ' *' : ''}`).join(', ')],
-    ['Registrants', String(e.registrantCount)],
+    ['Registrants', `${e.registrantCount} (not counting unregistered people)`],
   ]);
   out.line();
   await out.table(

@@ -1,6 +1,7 @@
 // t1 magic-link create <email> --event E [--ttl 15m] [--send]: a single-use login link,
 // printed for the agent to pass on, or emailed to the person.
-import type { IssuedLinkView } from '../../contract/schemas.ts';
+import { MAX_LINK_TTL_MINUTES, type IssuedLinkView } from '../../contract/schemas.ts';
+import { usageError } from '../../cli/errors.ts';
 import type { Deps } from '../../cli/deps.ts';
 import type { Output } from '../../cli/render/output.ts';
 import { formatUtc } from '../../cli/render/format.ts';
@@ -28,6 +29,9 @@ export interface View extends IssuedLinkView {
 
 export async function run(options: Options, deps: Deps): Promise<View> {
   const ttlMinutes = options.ttl === undefined ? undefined : parseDurationMinutes(options.ttl, '--ttl');
+  if (ttlMinutes !== undefined && (ttlMinutes < 1 || ttlMinutes > MAX_LINK_TTL_MINUTES)) {
+    throw usageError(`--ttl "${options.ttl}" is out of range: a login link lives at least 1 minute and at most 7 days.`);
+  }
   const verb = options.send ? 'Email' : 'Create';
   await confirmAction(deps, options, `${verb} a login link for ${options.email} (${options.event})?`);
   const client = await deps.client();

@@ -26,7 +26,10 @@ export async function run(options: Options, deps: Deps): Promise<View> {
     deps.output.notice(`Verify the caller's identity before removing 2FA for ${options.email}:`);
     checklist = [];
     for (const question of questions) {
-      checklist.push({ question, confirmed: await deps.prompter().confirm(question, 'pass --verified-by METHOD') });
+      const confirmed = await deps.prompter().confirm(question, 'pass --verified-by METHOD');
+      checklist.push({ question, confirmed });
+      // One failed check ends it; the platform still records the refusal.
+      if (!confirmed) return client.resetMfa(options.email, { checklist, ...actionContext(options) }, newIdempotencyKey());
     }
   }
   await confirmAction(deps, options, `Remove 2FA from ${options.email}? Their authenticator and recovery codes stop working.`);
@@ -35,5 +38,5 @@ export async function run(options: Options, deps: Deps): Promise<View> {
 
 export function render(view: View, out: Output): void {
   out.line(view.removed ? `Removed 2FA from ${view.email}.` : `${view.email} had no 2FA enrolled; nothing was removed.`);
-  out.line(describeEmail(view.notification));
+  if (view.notification) out.line(describeEmail(view.notification));
 }

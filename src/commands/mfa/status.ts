@@ -23,7 +23,7 @@ export function render(view: View, out: Output): void {
     ['Required by organisation', yesNo(view.requiredByOrganisation)],
     [
       'Pending enrollment',
-      view.pendingEnrollment ? `link sent ${formatUtc(view.pendingEnrollment.createdAt)}, expires ${formatUtc(view.pendingEnrollment.expiresAt)}` : 'none',
+      view.pendingEnrollment ? `link created ${formatUtc(view.pendingEnrollment.createdAt)}, expires ${formatUtc(view.pendingEnrollment.expiresAt)}` : 'none',
     ],
   ]);
   if (view.enrolled && view.recoveryCodesLeft <= 2) {

@@ -3,13 +3,9 @@ import { resolve } from 'node:path';
 import type { Deps } from '../../cli/deps.ts';
 import { embeddedDatabase } from '../../platform/embedded.ts';
 import { isPostgresUrl } from '../../platform/storage/database.ts';
-import { usageError } from '../../cli/errors.ts';
 
 export function platformDatabase(db: string | undefined, deps: Deps): { location: string; embedded: boolean } {
   if (!db) return { location: embeddedDatabase(deps.paths.dataDir), embedded: true };
-  if (isPostgresUrl(db) && !deps.env.T1_SECRET_KEY) {
-    throw usageError('A PostgreSQL platform needs T1_SECRET_KEY, the key that encrypts its secrets.', 'Generate one with: openssl rand -hex 32');
-  }
   return { location: isPostgresUrl(db) ? db : resolve(db), embedded: false };
 }
 

@@ -1,6 +1,7 @@
 // t1 platform start: runs the reference platform until SIGINT or SIGTERM. Without --db
 // it serves the embedded database, seeded with the demo, at the stable public URL the
 // embedded platform puts in its links.
+import { isIP } from 'node:net';
 import type { Deps } from '../../cli/deps.ts';
 import { CliError, usageError } from '../../cli/errors.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
@@ -23,7 +24,13 @@ export interface Options {
 }
 
 function trustProxySetting(value: string | undefined): boolean | string | undefined {
-  return value === 'true' ? true : value;
+  if (value === undefined || value === 'true') return value === 'true' ? true : undefined;
+  const valid = value.split(',').every((part) => {
+    const [address, bits, extra] = part.trim().split('/');
+    return extra === undefined && isIP(address ?? '') !== 0 && (bits === undefined || /^\d{1,3}$/.test(bits));
+  });
+  if (!valid) throw usageError(`--trust-proxy "${value}" is not "true" or a list of proxy addresses.`, 'Example: --trust-proxy 10.0.0.0/8,192.168.1.5');
+  return value;
 }
 
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
@@ -68,7 +75,9 @@ export async function run(options: Options, deps: Deps): Promise<View> {
     database: location,
     publicUrl,
     env: deps.env,
-    logStream: options.quiet ? undefined : deps.io.stderr,
+    // --quiet drops the request log; failures are always logged.
+    logStream: deps.io.stderr,
+    logLevel: options.quiet ? 'error' : 'info',
     smtpUrl: options.smtp ?? deps.env.T1_SMTP_URL,
     mailFrom: options.mailFrom,
     trustProxy: trustProxySetting(options.trustProxy),
@@ -83,6 +92,10 @@ export async function run(options: Options, deps: Deps): Promise<View> {
     }
     deps.output.line(`t1 platform listening on ${url} (database ${describeDatabase(location)}, public URL ${publicUrl})`);
     if (seeded) deps.output.notice('Seeded the demo organisation.');
+    const organisation = await platform.ctx.db.selectFrom('organisations').select('id').executeTakeFirst();
+    if (!organisation) {
+      deps.output.notice(`This database has no organisation yet: add the demo with "t1 platform seed --demo --db ${options.db}", or start one with "t1 platform token create --role admin --db ${options.db}".`);
+    }
     if (embedded && !LOOPBACK.test(options.host)) {
       deps.output.notice('Warning: this is the demo database, whose staff passwords are published; anyone who can reach this address can sign in as an admin.');
     }

@@ -3,6 +3,7 @@ import type { UserSummary } from '../../contract/schemas.ts';
 import type { EventRole, RegistrationStatus } from '../../contract/vocabulary.ts';
 import type { Deps } from '../../cli/deps.ts';
 import type { Output } from '../../cli/render/output.ts';
+import { usageError } from '../../cli/errors.ts';
 import { statusStage } from '../../cli/render/format.ts';
 
 export interface Options {
@@ -21,6 +22,7 @@ export interface View {
 }
 
 export async function run(options: Options, deps: Deps): Promise<View> {
+  if (!options.query.trim()) throw usageError('Say whom to find: part of an email address or a name.', 'Example: t1 users find priya');
   const client = await deps.client();
   const filters = { q: options.query, event: options.event, status: options.status, role: options.role };
   if (options.all) {

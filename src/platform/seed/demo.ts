@@ -427,7 +427,8 @@ function demoRows(deps: SeedDeps, passwordHash: string) {
       mfa_confirmed_at: person.twoFactor ? iso(minutesFrom(signedUpAt, DAY)) : null,
       mfa_last_step: null,
       failed_logins: person.locked ? 10 : 0,
-      locked_until: person.locked ? iso(minutesFrom(now, 20)) : null,
+      // Locked for a year, so the demo person stays locked until an agent unlocks them.
+      locked_until: person.locked ? iso(minutesFrom(now, 365 * DAY)) : null,
       blocked: person.blocked ? 1 : 0,
       created_at: iso(signedUpAt),
       updated_at: iso(person.locked ? now : signedUpAt),

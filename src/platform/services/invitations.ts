@@ -10,6 +10,7 @@ import type { EventRow } from '../storage/schema.ts';
 import { issueLink } from './link-tokens.ts';
 import { notifyPerson } from './notify.ts';
 import { createRegistration, emailProblem, findOrCreateUser } from './registration.ts';
+import { eventPhase } from './views.ts';
 
 export interface InvitationInput {
   orgName: string;
@@ -23,6 +24,9 @@ export interface InvitationInput {
 
 export async function invite(trx: Db, ctx: PlatformContext, input: InvitationInput): Promise<SentEmail & { userId: string }> {
   const { event } = input;
+  if (eventPhase(event, ctx.clock.now()) === 'ended') {
+    throw new HttpError('conflict', `${event.slug} has ended; there is nothing left to invite anyone to.`, { reason: 'event_ended' });
+  }
   const email = input.email.trim().toLowerCase();
   const problem = emailProblem(event, email);
   if (problem) throw new HttpError('validation_failed', problem, { fields: [{ field: 'body.email', message: problem }] });

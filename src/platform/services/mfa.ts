@@ -165,12 +165,10 @@ export async function resetMfa(
   await clearMfa(trx, ctx, input.user.id);
   // An admin's removal after identity checks also settles an enrollment still owed.
   await trx.updateTable('users').set({ mfa_enrollment_required: 0 }).where('id', '=', input.user.id).execute();
-  const notification = await notifyPerson(trx, ctx, {
-    orgName: input.orgName,
-    user: input.user,
-    event: null,
-    template: 'mfa_removed',
-  });
+  // Telling someone their 2FA was removed when they had none would only alarm them.
+  const notification = removed
+    ? await notifyPerson(trx, ctx, { orgName: input.orgName, user: input.user, event: null, template: 'mfa_removed' })
+    : null;
   return { email: input.user.email, removed, notification };
 }
 

@@ -25,7 +25,7 @@ export async function sendSetPasswordLink(
   const { user, event } = input;
   refuseIfShutOut(await registrationFor(trx, user, event), user);
   if (user.password_hash !== null) {
-    throw new HttpError('conflict', `${user.email} already has a password; start a password reset instead.`, {
+    throw new HttpError('conflict', `${user.email} already has a password, so there is no set-password link to send.`, {
       reason: 'password_already_set',
     });
   }
@@ -54,6 +54,8 @@ export async function startPasswordReset(
 ): Promise<IssuedLinkView> {
   const { user, event } = input;
   if (user.blocked === 1) throw new HttpError('conflict', `${user.email} is blocked; escalate to the organiser.`);
+  // The event names whose password rules apply, so the person must be registered for it.
+  if (event) refuseIfShutOut(await registrationFor(trx, user, event), user);
   // Whoever holds a reset link of a 2FA account can enroll a new authenticator, so such
   // links only ever go to the person's own inbox.
   const org = await organisationOf(trx, user.org_id);

@@ -84,7 +84,7 @@ export async function staffPasswordLogin(ctx: PlatformContext, email: string, pa
   };
 }
 
-const BAD_CODE = 'That code is not valid. Use the current code from your authenticator app, or a recovery code.';
+const BAD_CODE = 'That code is not valid or was already used. Wait for the next code in your authenticator app, or use a recovery code.';
 
 export async function staffSecondFactor(ctx: PlatformContext, challenge: string, code: string): Promise<StaffLoginResult> {
   const row = await liveToken(ctx.db, ctx.clock, 'login_challenge', challenge);

@@ -38,9 +38,10 @@ export async function resendVerification(trx: Db, ctx: PlatformContext, input: R
   if (last && !input.force) {
     const ageSeconds = Math.floor((now.getTime() - new Date(last.created_at).getTime()) / 1000);
     if (ageSeconds < RESEND_COOLDOWN_SECONDS) {
+      const when = last.created_at.slice(11, 19);
       throw new HttpError(
         'conflict',
-        `A "${last.template}" email went out ${ageSeconds} seconds ago (${last.created_at}); wait a minute before sending another, or force it.`,
+        `The last one went out ${ageSeconds} second${ageSeconds === 1 ? '' : 's'} ago (at ${when} UTC); give the person a minute to find it before sending another.`,
         { reason: 'recently_sent', lastSentAt: last.created_at },
       );
     }

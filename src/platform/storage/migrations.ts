@@ -241,12 +241,24 @@ const byteOrderSearch: Migration = {
   },
 };
 
+// Platform-wide settings, such as the check that the secret key is the right one.
+const platformSettings: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('platform_settings')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_support_actions': supportActions,
   '0003_webhooks': webhooks,
   '0004_enrollment_owed': enrollmentOwed,
   '0005_byte_order_search': byteOrderSearch,
+  '0006_platform_settings': platformSettings,
 };
 
 export async function migrate(db: Kysely<any>): Promise<void> {

@@ -1,5 +1,6 @@
 // Adapts node:sqlite (built into Node) to the database interface Kysely's SQLite dialect
 // expects, so the embedded platform needs no native add-on.
+import { closeSync, openSync } from 'node:fs';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { CompiledQuery, sql, SqliteAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type DialectAdapter, type Driver, type Kysely } from 'kysely';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
@@ -8,6 +9,9 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
 const STATEMENT_CACHE_SIZE = 200;
 
 export function openSqlite(file: string): DatabaseSync {
+  // It holds names, emails and password hashes: only the owner may read it (SQLite gives
+  // its journal files the same mode).
+  if (file !== ':memory:') closeSync(openSync(file, 'a', 0o600));
   const db = new DatabaseSync(file, { timeout: 5000 });
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');

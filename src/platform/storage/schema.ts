@@ -35,6 +35,11 @@ export interface EventsTable {
   created_at: string;
 }
 
+export interface PlatformSettingsTable {
+  key: string;
+  value: string;
+}
+
 export interface WebhookDeliveriesTable {
   id: string;
   event_id: string;
@@ -189,6 +194,7 @@ export interface Database {
   rate_limits: RateLimitsTable;
   idempotency_keys: IdempotencyKeysTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  platform_settings: PlatformSettingsTable;
 }
 
 export type OrganisationRow = Selectable<OrganisationsTable>;

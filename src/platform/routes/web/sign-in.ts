@@ -128,7 +128,7 @@ export function signInRoutes(app: FastifyInstance, ctx: PlatformContext): void {
       return sendPage(request, reply, 401, {
         title: 'Two-factor authentication',
         context: event.title,
-        body: codeForm(request, reply, ctx, event, 'That code is not valid. Use the current code from your app (each code works once), or a recovery code.'),
+        body: codeForm(request, reply, ctx, event, 'That code is not valid or was already used. Wait for the next code in your app, or use a recovery code.'),
       });
     }
     reply.clearCookie(CHALLENGE_COOKIE, { path: `/e/${event.slug}` });
