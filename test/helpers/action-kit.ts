@@ -46,6 +46,8 @@ export interface ActionWorld {
 export async function startActionWorld(options: Omit<TestPlatformOptions, 'smtpUrl' | 'publicUrl'> = {}): Promise<ActionWorld> {
   const sink = await startSmtpSink();
   const platform = await startTestPlatform({ mailPollMs: 50, signInDelayMs: () => 0, ...options, smtpUrl: sink.url, publicUrl: 'self' });
+  // The demo comes with an email history; these tests count only what the actions send.
+  await platform.platform.ctx.db.deleteFrom('emails').execute();
   return {
     platform,
     sink,

@@ -4,6 +4,7 @@
 import { Secret } from 'otpauth';
 import type { FormField } from '../../contract/schemas.ts';
 import type {
+  EmailTemplate,
   EventRole,
   RegistrationStage,
   RegistrationStatus,
@@ -16,7 +17,8 @@ import type { SecretBox } from '../secret-box.ts';
 import { searchColumns } from '../services/user-search.ts';
 import { hashRecoveryCode, newRecoveryCodes } from '../services/recovery-codes.ts';
 import type { Db } from '../storage/database.ts';
-import type { NewEvent, NewRegistration, NewUser } from '../storage/schema.ts';
+import type { NewEmail, NewEvent, NewRegistration, NewUser } from '../storage/schema.ts';
+import { renderEmail } from '../mail/templates.ts';
 
 export const DEMO_ORG_ID = 'org_demo';
 
@@ -335,6 +337,7 @@ export async function seedDemo(db: Db, deps: SeedDeps): Promise<{ created: boole
       await trx.insertInto('events').values(rows.events).execute();
       await trx.insertInto('users').values(rows.users).execute();
       await trx.insertInto('registrations').values(rows.registrations).execute();
+      await trx.insertInto('emails').values(rows.emails).execute();
       await trx.insertInto('staff').values(rows.staff).execute();
       // Recovery codes nobody knows, so agents see realistic counts; some already used.
       const enrolled = rows.users.filter((user) => user.mfa_confirmed_at);
@@ -373,6 +376,25 @@ function onTheHour(date: Date, utcHour: number | null): Date {
   return rounded;
 }
 
+/** The email a registration in this stage was sent when it got there, for the mail log. */
+function demoEmailFor(stage: RegistrationStage, type: RegistrationType, loginMethod: string): EmailTemplate | null {
+  switch (stage) {
+    case 'pending_verification':
+      return 'verify_account';
+    case 'login_link_sent':
+      return 'login_link';
+    case 'invite_sent':
+      return loginMethod === 'password' ? 'invitation_password' : 'invitation_login_link';
+    case 'password_not_set':
+      return type === 'invite' ? 'invitation_password' : 'set_password';
+    case 'verified':
+    case 'joined':
+      return loginMethod === 'password' ? 'registration_complete' : 'login_link';
+    default:
+      return null;
+  }
+}
+
 function demoRows(deps: SeedDeps, passwordHash: string) {
   const now = deps.clock.now();
   const iso = (date: Date) => date.toISOString();
@@ -398,6 +420,7 @@ function demoRows(deps: SeedDeps, passwordHash: string) {
 
   const users: NewUser[] = [];
   const registrations: NewRegistration[] = [];
+  const emails: NewEmail[] = [];
   PEOPLE.forEach((person, index) => {
     const userId = `usr_${deps.tokens.id()}`;
     // Spread sign-ups out: ten days after the event was announced, twelve hours apart.
@@ -434,6 +457,39 @@ function demoRows(deps: SeedDeps, passwordHash: string) {
       updated_at: iso(person.locked ? now : signedUpAt),
     });
     for (const reg of regs) {
+      const template = demoEmailFor(reg.stage, reg.type, reg.event.row.login_method);
+      if (template) {
+        const sentAt = minutesFrom(reg.created, 1);
+        const emailId = `eml_${deps.tokens.id()}`;
+        emails.push({
+          id: emailId,
+          org_id: DEMO_ORG_ID,
+          user_id: userId,
+          staff_id: null,
+          event_id: reg.event.row.id,
+          recipient: person.email,
+          template,
+          subject: renderEmail(template, {
+            recipientName: `${person.first} ${person.last}`,
+            organisationName: 'Northwind Events',
+            eventTitle: reg.event.row.title,
+            eventStartsAt: reg.event.row.starts_at,
+            eventTimezone: reg.event.row.timezone,
+            actionUrl: 'http://127.0.0.1:4747/',
+          }).subject,
+          // Delivered long ago: like every sent mail, its body (and link) is gone.
+          body_sealed: null,
+          status: 'sent',
+          attempts: 1,
+          last_error: null,
+          next_attempt_at: iso(reg.created),
+          lease_until: null,
+          message_id: `<${emailId}@t1.platform>`,
+          created_at: iso(reg.created),
+          sent_at: iso(sentAt),
+          updated_at: iso(sentAt),
+        });
+      }
       registrations.push({
         id: `reg_${deps.tokens.id()}`,
         user_id: userId,
@@ -461,6 +517,7 @@ function demoRows(deps: SeedDeps, passwordHash: string) {
     events: [...events.values()].map((event) => event.row),
     users,
     registrations,
+    emails,
     staff: STAFF.map((member) => ({
       id: `stf_${deps.tokens.id()}`,
       org_id: DEMO_ORG_ID,
