@@ -133,3 +133,17 @@ describe('page markup', () => {
     expect(html`<a href="${'" onmouseover="x'}">`.value).toBe('<a href="&quot; onmouseover=&quot;x">');
   });
 });
+
+describe('tables on a terminal', () => {
+  it('fit the width by wrapping words, never cutting an email or a slug', async () => {
+    const { fitColumns } = await import('../../src/cli/render/output.ts');
+    const rows = [
+      ['Name', 'Email', 'Note'],
+      ['Priya Natarajan', 'priya.natarajan@fabrikam.example', 'waiting for the verification email to be opened'],
+    ];
+    const widths = fitColumns(rows, 80);
+    expect(widths.reduce((a, b) => a + b, 0) + widths.length + 1).toBeLessThanOrEqual(80);
+    expect(widths[1]).toBe('priya.natarajan@fabrikam.example'.length + 2);
+    expect(fitColumns(rows, 0)).toEqual([17, 34, 49]);
+  });
+});

@@ -49,6 +49,7 @@ export class Output {
       head: headers.map((h) => this.style.bold(h)),
       style: { head: [], border: [] },
       wordWrap: true,
+      colWidths: fitColumns([headers, ...rows], this.io.stdout.columns ?? 0),
     });
     table.push(...rows);
     this.line(table.toString());
@@ -67,6 +68,26 @@ export class Output {
   heading(text: string): void {
     this.line(this.tty ? this.style.bold(text) : text);
   }
+}
+
+/**
+ * Column widths (with padding) that fit the terminal where they can: the widest columns
+ * give way first, but never below their longest word, so cli-table3 wraps text at spaces
+ * and never cuts an email address or a slug an agent needs to copy.
+ */
+export function fitColumns(rows: string[][], terminalWidth: number): number[] {
+  const longest = (i: number, measure: (cell: string) => number[]) => 2 + Math.max(...rows.map((row) => Math.max(0, ...measure(row[i] ?? ''))));
+  const widths = rows[0]!.map((_, i) => longest(i, (cell) => cell.split('\n').map((line) => line.length)));
+  const floors = rows[0]!.map((_, i) => longest(i, (cell) => cell.split(/\s+/).map((word) => word.length)));
+  if (terminalWidth <= 0) return widths;
+  const available = terminalWidth - (widths.length + 1);
+  while (widths.reduce((a, b) => a + b, 0) > available) {
+    const shrinkable = widths.map((w, i) => (w > floors[i]! ? w : -1));
+    const widest = shrinkable.indexOf(Math.max(...shrinkable));
+    if (shrinkable[widest]! < 0) break;
+    widths[widest]! -= 1;
+  }
+  return widths;
 }
 
 // Tabs and newlines inside a value would break the row format scripts parse.
