@@ -74,7 +74,7 @@ describe('t1 verification resend', () => {
     const first = await w.t1(['verification', 'resend', verified, '--event', SUMMIT, '--yes']);
     expect(first.exitCode).toBe(0);
     expect(lines(first.stdout)).toEqual([`Sent the "registration complete" email to ${verified}: queued for delivery.`]);
-    expect(first.stderr).toContain('already verified');
+    expect(first.stderr).toContain('Nothing is waiting for verification');
 
     const mail = await w.sink.nextMail(verified, { after: 0 });
     expect(mail.subject).toBe(`Registration complete: ${SUMMIT_TITLE}`);

@@ -98,6 +98,7 @@ describe('t1 config', () => {
     expect(rows(result.stdout)).toEqual([
       ['api-url', 'https://events.example.com', 'profile'],
       ['timeout', '30', 'default'],
+      ['token', '(unset)', '-'],
     ]);
     const json = JSON.parse((await t1(home, ['config', 'list', '--json'])).stdout) as { profile: string; configFile: string };
     expect(json.profile).toBe('default');

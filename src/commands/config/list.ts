@@ -16,10 +16,19 @@ export async function run(_options: Options, deps: Deps): Promise<View> {
   return {
     profile: resolved.profile.value,
     configFile: (await deps.config()).path,
-    settings: CONFIG_KEYS.map((key) => {
-      const setting = key.effective(resolved);
-      return { key: key.name, value: setting?.value ?? null, source: setting?.source ?? null, description: key.description };
-    }),
+    settings: [
+      ...CONFIG_KEYS.map((key) => {
+        const setting = key.effective(resolved);
+        return { key: key.name, value: setting?.value ?? null, source: setting?.source ?? null, description: key.description };
+      }),
+      // Where the token comes from, never the token itself.
+      {
+        key: 'token',
+        value: resolved.token ? '(set)' : null,
+        source: resolved.token?.source ?? null,
+        description: 'API or session token (t1 login, or T1_TOKEN)',
+      },
+    ],
   };
 }
 

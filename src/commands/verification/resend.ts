@@ -26,6 +26,8 @@ export async function run(options: Options, deps: Deps): Promise<View> {
 export function render(view: View, out: Output): void {
   out.line(describeEmail(view));
   if (view.template === 'registration_complete') {
-    out.hint('They were already verified, so they got the "registration complete" email with a sign-in button.');
+    out.hint('Nothing is waiting for verification, so they got the "registration complete" email with a sign-in button.');
+  } else if (view.template === 'set_password') {
+    out.hint('They have no password yet, so they got a link to set one.');
   }
 }
