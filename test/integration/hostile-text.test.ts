@@ -3,9 +3,8 @@
 // can never clear the screen, retitle the window or forge output.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runT1 } from '../helpers/cli.ts';
+import { personRow } from '../helpers/people.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
-import { searchColumns } from '../../src/platform/services/user-search.ts';
-import { DEMO_ORG_ID } from '../../src/platform/seed/demo.ts';
 import { withoutControlCharacters } from '../../src/client/sanitize.ts';
 
 const HOSTILE = 'Eve\u001b]0;owned\u0007\u001b[2J\u001b[31m\u009b1m';
@@ -13,27 +12,11 @@ const HOSTILE = 'Eve\u001b]0;owned\u0007\u001b[2J\u001b[31m\u009b1m';
 let platform: TestPlatform;
 beforeAll(async () => {
   platform = await startTestPlatform();
-  const now = new Date().toISOString();
   await platform.platform.ctx.db
     .insertInto('users')
     .values({
-      id: 'usr_hostile',
-      org_id: DEMO_ORG_ID,
-      email: 'eve.hostile@contoso.example',
+      ...personRow({ id: 'usr_hostile', email: 'eve.hostile@contoso.example', first: 'eve', last: 'Mallory', company: 'Evil\u001b[0m Corp' }),
       first_name: HOSTILE,
-      last_name: 'Mallory',
-      ...searchColumns('eve', 'Mallory'),
-      country: null,
-      job_title: null,
-      company: 'Evil\u001b[0m Corp',
-      password_hash: null,
-      email_verified_at: null,
-      mfa_secret_enc: null,
-      mfa_confirmed_at: null,
-      mfa_last_step: null,
-      locked_until: null,
-      created_at: now,
-      updated_at: now,
     })
     .execute();
 });

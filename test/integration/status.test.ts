@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runT1 } from '../helpers/cli.ts';
+import { personRow } from '../helpers/people.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
-import { DEMO_EXAMPLES, DEMO_EVENT_SLUGS, DEMO_ORG_ID } from '../../src/platform/seed/demo.ts';
-import { searchColumns } from '../../src/platform/services/user-search.ts';
+import { DEMO_EXAMPLES, DEMO_EVENT_SLUGS } from '../../src/platform/seed/demo.ts';
 import type { Prompter } from '../../src/cli/prompter.ts';
 import { lines, record, rows } from './support.ts';
 
@@ -11,28 +11,9 @@ const LONELY = 'no.registrations@contoso.example';
 let platform: TestPlatform;
 beforeAll(async () => {
   platform = await startTestPlatform();
-  const now = new Date().toISOString();
   await platform.platform.ctx.db
     .insertInto('users')
-    .values({
-      id: 'usr_lonely',
-      org_id: DEMO_ORG_ID,
-      email: LONELY,
-      first_name: 'Lone',
-      last_name: 'Person',
-      ...searchColumns('Lone', 'Person'),
-      country: null,
-      job_title: null,
-      company: null,
-      password_hash: null,
-      email_verified_at: null,
-      mfa_secret_enc: null,
-      mfa_confirmed_at: null,
-      mfa_last_step: null,
-      locked_until: null,
-      created_at: now,
-      updated_at: now,
-    })
+    .values(personRow({ id: 'usr_lonely', email: LONELY, first: 'Lone', last: 'Person' }))
     .execute();
 });
 afterAll(async () => {

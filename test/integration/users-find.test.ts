@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runT1 } from '../helpers/cli.ts';
+import { personRow } from '../helpers/people.ts';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.ts';
-import { DEMO_EXAMPLES, DEMO_EVENT_SLUGS, DEMO_ORG_ID } from '../../src/platform/seed/demo.ts';
-import { searchColumns } from '../../src/platform/services/user-search.ts';
+import { DEMO_EXAMPLES, DEMO_EVENT_SLUGS } from '../../src/platform/seed/demo.ts';
 import type { NewRegistration, NewUser } from '../../src/platform/storage/schema.ts';
 import { lines, rows, userId } from './support.ts';
 
@@ -37,23 +37,7 @@ async function addPeople(
   for (const person of people) {
     const id = `usr_t${randomBytes(8).toString('hex')}`;
     users.push({
-      id,
-      org_id: DEMO_ORG_ID,
-      email: person.email,
-      first_name: person.first,
-      last_name: person.last,
-      ...searchColumns(person.first, person.last),
-      country: null,
-      job_title: null,
-      company: 'Test Co',
-      password_hash: null,
-      email_verified_at: null,
-      mfa_secret_enc: null,
-      mfa_confirmed_at: null,
-      mfa_last_step: null,
-      locked_until: null,
-      created_at: now,
-      updated_at: now,
+      ...personRow({ id, email: person.email, first: person.first, last: person.last, company: 'Test Co' }),
     });
     registrations.push({
       id: `reg_t${randomBytes(8).toString('hex')}`,
