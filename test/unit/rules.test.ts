@@ -147,3 +147,22 @@ describe('tables on a terminal', () => {
     expect(fitColumns(rows, 0)).toEqual([17, 34, 49]);
   });
 });
+
+describe('platform logs on a terminal', () => {
+  it('read as one line per request and per message', async () => {
+    const { humanLogStream } = await import('../../src/platform/log-format.ts');
+    const { PassThrough } = await import('node:stream');
+    const target = new PassThrough();
+    const chunks: string[] = [];
+    target.on('data', (c: Buffer) => chunks.push(c.toString()));
+    const stream = humanLogStream(target);
+    const time = Date.parse('2026-11-23T09:12:01Z');
+    const lines = [
+      { level: 30, time, msg: 'incoming request', reqId: 'req_1', req: { method: 'GET', url: '/v1/users' } },
+      { level: 30, time, msg: 'request completed', reqId: 'req_1', res: { statusCode: 200 }, responseTime: 3.2 },
+      { level: 50, time, msg: 'unhandled error', reqId: 'req_2', err: { message: 'boom' } },
+    ];
+    await new Promise<void>((resolve) => stream.write(lines.map((l) => JSON.stringify(l)).join('\n') + '\nnot json\n', () => resolve()));
+    expect(chunks.join('')).toBe('09:12:01 200 GET /v1/users 3 ms\n09:12:01 ERROR unhandled error: boom (req_2)\nnot json\n');
+  });
+});

@@ -8,6 +8,7 @@ import { EXIT } from '../../cli/exit-codes.ts';
 import type { Output } from '../../cli/render/output.ts';
 import { EMBEDDED_PUBLIC_URL } from '../../platform/embedded.ts';
 import { openPlatform, type Platform } from '../../platform/platform.ts';
+import { humanLogStream } from '../../platform/log-format.ts';
 import { seedDemo } from '../../platform/seed/demo.ts';
 import { describeDatabase, platformDatabase } from './database.ts';
 
@@ -76,7 +77,7 @@ export async function run(options: Options, deps: Deps): Promise<View> {
     publicUrl,
     env: deps.env,
     // --quiet drops the request log; failures are always logged.
-    logStream: deps.io.stderr,
+    logStream: deps.io.stderrIsTTY ? humanLogStream(deps.io.stderr) : deps.io.stderr,
     logLevel: options.quiet ? 'error' : 'info',
     smtpUrl: options.smtp ?? deps.env.T1_SMTP_URL,
     mailFrom: options.mailFrom,
