@@ -16,5 +16,3 @@ export class HttpError extends Error {
     this.headers = headers;
   }
 }
-
-export const notFound = (message: string) => new HttpError('not_found', message);

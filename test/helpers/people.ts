@@ -1,5 +1,5 @@
-// A person row for tests that need someone the demo does not have: every column a new
-// account starts with, plus what the test cares about.
+// A person row for tests that need someone the demo does not have: the columns a new
+// account needs (the rest start empty), plus what the test cares about.
 import { searchColumns } from '../../src/platform/services/user-search.ts';
 import { DEMO_ORG_ID } from '../../src/platform/seed/demo.ts';
 import type { NewUser } from '../../src/platform/storage/schema.ts';
@@ -14,15 +14,6 @@ export function personRow(fields: { id: string; email: string; first: string; la
     first_name: first,
     last_name: last,
     ...searchColumns(first, last),
-    country: null,
-    job_title: null,
-    company: null,
-    password_hash: null,
-    email_verified_at: null,
-    mfa_secret_enc: null,
-    mfa_confirmed_at: null,
-    mfa_last_step: null,
-    locked_until: null,
     created_at: now,
     updated_at: now,
     ...rest,

@@ -134,12 +134,6 @@ export async function generateUsers(
         country: pick(COUNTRIES),
         job_title: pick(JOB_TITLES),
         company: `Company ${domain}`,
-        password_hash: null,
-        email_verified_at: null,
-        mfa_secret_enc: null,
-        mfa_confirmed_at: null,
-        mfa_last_step: null,
-        locked_until: null,
         created_at: now,
         updated_at: now,
       });

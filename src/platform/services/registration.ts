@@ -119,11 +119,7 @@ export async function findOrCreateUser(trx: Db, ctx: PlatformContext, orgId: str
     job_title: fields.job_title ?? null,
     company: fields.company ?? null,
     password_hash: person.passwordHash,
-    email_verified_at: null,
-    mfa_secret_enc: null,
-    mfa_confirmed_at: null,
-    mfa_last_step: null,
-    locked_until: null,
+    // Verification, 2FA and lock columns start empty (NULL), as for every new account.
     created_at: now,
     updated_at: now,
   };
