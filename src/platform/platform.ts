@@ -9,6 +9,8 @@ import { loadSecretKey, secretBox, type SecretBox } from './secret-box.ts';
 import { ConfigurationError } from './configuration-error.ts';
 import { isPostgresUrl, openDatabase, type Db } from './storage/database.ts';
 import { VERSION } from '../version.ts';
+import { databaseActivityWriter, type ActivityWriter } from './activity/record.ts';
+import { SYSTEM_ORIGIN } from './activity/origin.ts';
 
 export const DEFAULT_MAIL_FROM = '"Event support" <no-reply@events.example>';
 
@@ -29,6 +31,8 @@ export interface OpenPlatformOptions {
   tokens?: TokenGenerator;
   /** Overrides the growing delay after failed sign-ins (tests use none). */
   signInDelayMs?: (failures: number) => number;
+  /** Where activity entries go (a benchmark measures without them). */
+  activityWriter?: ActivityWriter;
 }
 
 /** 0.25 s after the first failure, doubling, at most 4 s: slow for guessing, fine for typos. */
@@ -91,6 +95,8 @@ export async function openPlatform(options: OpenPlatformOptions): Promise<Platfo
         transport: await createSmtpTransport(options.smtpUrl),
         from: options.mailFrom ?? DEFAULT_MAIL_FROM,
         pollIntervalMs: options.mailPollMs,
+        tokens: options.tokens,
+        activity: options.activityWriter,
       })
     : null;
   const ctx: PlatformContext = {
@@ -101,6 +107,8 @@ export async function openPlatform(options: OpenPlatformOptions): Promise<Platfo
     publicUrl: options.publicUrl,
     version: VERSION,
     signInDelayMs: options.signInDelayMs ?? growingDelayMs,
+    origin: SYSTEM_ORIGIN,
+    activity: options.activityWriter ?? databaseActivityWriter,
     mail: { deliveryEnabled: delivery !== null, wake: () => delivery?.wake() },
   };
   const app = await buildApp(ctx, { logStream: options.logStream, logLevel: options.logLevel, trustProxy: options.trustProxy });

@@ -10,6 +10,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { cryptoTokens, type Clock } from '../../src/platform/clock.ts';
 import { createMailDelivery, createSmtpTransport, retryDelayMs, type MailDeliveryOptions } from '../../src/platform/mail/delivery.ts';
 import { emailLog, enqueueEmail, type OutboxDeps } from '../../src/platform/mail/outbox.ts';
+import { SYSTEM_ORIGIN } from '../../src/platform/activity/origin.ts';
+import { databaseActivityWriter } from '../../src/platform/activity/record.ts';
 import type { TemplateVars } from '../../src/platform/mail/templates.ts';
 import { secretBox } from '../../src/platform/secret-box.ts';
 import { openDatabase, type Db } from '../../src/platform/storage/database.ts';
@@ -100,7 +102,7 @@ afterEach(async () => {
 });
 
 function outboxDeps(deliveryEnabled = true): OutboxDeps {
-  return { clock, tokens: cryptoTokens, secrets, deliveryEnabled };
+  return { clock, tokens: cryptoTokens, secrets, deliveryEnabled, origin: SYSTEM_ORIGIN, activity: databaseActivityWriter };
 }
 
 function varsWithToken(token: string): TemplateVars {

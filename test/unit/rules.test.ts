@@ -45,15 +45,15 @@ describe('supported browsers', () => {
 describe('password rules', () => {
   const policy = { minLength: 10, maxLength: 20 };
   it('explain what is wrong, in order of what to fix first', () => {
-    expect(passwordProblem('short', 'short', policy, 'a@b.example')).toBe('Use at least 10 characters.');
-    expect(passwordProblem('x'.repeat(21), 'x'.repeat(21), policy, 'a@b.example')).toBe('Use at most 20 characters.');
-    expect(passwordProblem('password2026!', 'password2026!', policy, 'a@b.example')).toContain('too common');
-    expect(passwordProblem('jane.doe.longer', 'jane.doe.longer', policy, 'jane.doe.longer@b.example')).toContain('email address');
-    expect(passwordProblem('Orchid-Lantern-9', 'Orchid-Lantern-8', policy, 'a@b.example')).toBe('The two passwords do not match.');
+    expect(passwordProblem('short', 'short', policy, 'a@b.example')).toMatchObject({ reason: 'too_short', message: 'Use at least 10 characters.' });
+    expect(passwordProblem('x'.repeat(21), 'x'.repeat(21), policy, 'a@b.example')).toMatchObject({ reason: 'too_long', message: 'Use at most 20 characters.' });
+    expect(passwordProblem('password2026!', 'password2026!', policy, 'a@b.example')?.message).toContain('too common');
+    expect(passwordProblem('jane.doe.longer', 'jane.doe.longer', policy, 'jane.doe.longer@b.example')).toMatchObject({ reason: 'contains_email' });
+    expect(passwordProblem('Orchid-Lantern-9', 'Orchid-Lantern-8', policy, 'a@b.example')).toMatchObject({ reason: 'mismatch', field: 'confirmation', message: 'The two passwords do not match.' });
     expect(passwordProblem('Orchid-Lantern-9', 'Orchid-Lantern-9', policy, 'a@b.example')).toBeNull();
   });
   it('count characters, not bytes', () => {
-    expect(passwordProblem('ééééééééé', 'ééééééééé', policy, 'a@b.example')).toBe('Use at least 10 characters.');
+    expect(passwordProblem('ééééééééé', 'ééééééééé', policy, 'a@b.example')?.message).toBe('Use at least 10 characters.');
   });
   it('know common passwords with numbers appended', () => {
     expect(isCommonPassword('Qwerty123456')).toBe(true);

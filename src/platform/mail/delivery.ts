@@ -2,7 +2,9 @@
 // database, so each mail is claimed with a lease by a conditional UPDATE before it is
 // sent; a lease left behind by a crashed instance expires and the mail becomes due again.
 import type { Transporter } from 'nodemailer';
-import type { Clock } from '../clock.ts';
+import { SYSTEM_ORIGIN } from '../activity/origin.ts';
+import { databaseActivityWriter, recordActivity, type ActivityWriter } from '../activity/record.ts';
+import { cryptoTokens, type Clock, type TokenGenerator } from '../clock.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { Db } from '../storage/database.ts';
 import type { EmailBody } from './outbox.ts';
@@ -34,6 +36,9 @@ export interface MailDeliveryOptions {
   /** How long a claimed mail stays reserved for the instance sending it. */
   leaseMs?: number;
   log?: (msg: string) => void;
+  /** Where sent and failed attempts are recorded; the platform's activity log by default. */
+  activity?: ActivityWriter;
+  tokens?: TokenGenerator;
 }
 
 export interface MailDelivery {
@@ -64,6 +69,7 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
   const maxAttempts = options.maxAttempts ?? 8;
   const leaseMs = options.leaseMs ?? 60_000;
   const log = options.log ?? (() => {});
+  const activityDeps = { clock, tokens: options.tokens ?? cryptoTokens, origin: SYSTEM_ORIGIN, activity: options.activity ?? databaseActivityWriter };
 
   const iso = (offsetMs = 0): string => new Date(clock.now().getTime() + offsetMs).toISOString();
 
@@ -97,7 +103,7 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
   async function send(id: string): Promise<boolean> {
     const row = await db
       .selectFrom('emails')
-      .select(['recipient', 'subject', 'body_sealed', 'message_id', 'attempts'])
+      .select(['recipient', 'subject', 'body_sealed', 'message_id', 'attempts', 'org_id', 'user_id', 'event_id', 'template'])
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
     try {
@@ -112,44 +118,65 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
         messageId: row.message_id,
       });
     } catch (error) {
-      await recordFailure(id, Number(row.attempts) + 1, error);
+      await recordFailure(id, row, Number(row.attempts) + 1, error);
       return false;
     }
     const now = iso();
-    // last_error stays, so an agent can see why a mail went out late.
-    await db
-      .updateTable('emails')
-      .set((eb) => ({
-        status: 'sent',
-        sent_at: now,
-        attempts: eb('attempts', '+', 1),
-        body_sealed: null,
-        lease_until: null,
-        updated_at: now,
-      }))
-      .where('id', '=', id)
-      .execute();
+    const attempts = Number(row.attempts) + 1;
+    // last_error stays, so an agent can see why a mail went out late; each attempt is
+    // in the activity log.
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('emails')
+        .set({ status: 'sent', sent_at: now, attempts, body_sealed: null, lease_until: null, updated_at: now })
+        .where('id', '=', id)
+        .execute();
+      await recordActivity(trx, activityDeps, {
+        orgId: row.org_id,
+        userId: row.user_id,
+        email: row.user_id ? null : row.recipient,
+        eventId: row.event_id,
+        kind: 'mail.sent',
+        emailId: id,
+        detail: { template: row.template, subject: row.subject, attempts },
+      });
+    });
     return true;
   }
 
-  async function recordFailure(id: string, attempts: number, error: unknown): Promise<void> {
+  type Sending = { org_id: string; user_id: string | null; event_id: string | null; recipient: string; template: string; subject: string };
+
+  async function recordFailure(id: string, row: Sending, attempts: number, error: unknown): Promise<void> {
     const message = errorMessage(error);
     const giveUp = attempts >= maxAttempts;
     const now = iso();
     const nextAttemptAt = giveUp ? now : iso(retryDelayMs(attempts));
-    await db
-      .updateTable('emails')
-      .set({
-        attempts,
-        last_error: message,
-        next_attempt_at: nextAttemptAt,
-        lease_until: null,
-        updated_at: now,
-        // A failed mail is never sent, so its link tokens need not be kept either.
-        ...(giveUp ? { status: 'failed', body_sealed: null } : {}),
-      })
-      .where('id', '=', id)
-      .execute();
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('emails')
+        .set({
+          attempts,
+          last_error: message,
+          next_attempt_at: nextAttemptAt,
+          lease_until: null,
+          updated_at: now,
+          // A failed mail is never sent, so its link tokens need not be kept either.
+          ...(giveUp ? { status: 'failed', body_sealed: null } : {}),
+        })
+        .where('id', '=', id)
+        .execute();
+      await recordActivity(trx, activityDeps, {
+        orgId: row.org_id,
+        userId: row.user_id,
+        email: row.user_id ? null : row.recipient,
+        eventId: row.event_id,
+        kind: 'mail.failed',
+        outcome: 'failed',
+        reason: giveUp ? 'gave_up' : 'smtp_error',
+        emailId: id,
+        detail: { template: row.template, subject: row.subject, attempts, error: message, nextAttemptAt: giveUp ? null : nextAttemptAt },
+      });
+    });
     log(
       giveUp
         ? `Email ${id} failed after ${attempts} attempts: ${message}`

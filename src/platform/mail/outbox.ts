@@ -4,15 +4,13 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { EmailLogEntry, Page } from '../../contract/schemas.ts';
-import type { Clock, TokenGenerator } from '../clock.ts';
+import { recordActivity, type ActivityDeps } from '../activity/record.ts';
 import { decodeCursor, encodeCursor } from '../services/cursor.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { Db } from '../storage/database.ts';
 import { renderEmail, type TemplateName, type TemplateVars } from './templates.ts';
 
-export interface OutboxDeps {
-  clock: Clock;
-  tokens: TokenGenerator;
+export interface OutboxDeps extends ActivityDeps {
   secrets: SecretBox;
   deliveryEnabled: boolean;
 }
@@ -65,8 +63,19 @@ export async function enqueueEmail(
       created_at: now,
       sent_at: null,
       updated_at: now,
+      cause: deps.origin.cause,
+      cause_actor: deps.origin.actor,
     })
     .execute();
+  await recordActivity(db, deps, {
+    orgId: input.orgId,
+    userId: input.userId ?? null,
+    email: input.userId ? null : input.recipient,
+    eventId: input.eventId ?? null,
+    kind: status === 'queued' ? 'mail.queued' : 'mail.captured',
+    emailId: id,
+    detail: { template: input.template, subject, cause: deps.origin.cause },
+  });
   return { id, status };
 }
 

@@ -29,7 +29,7 @@ export async function invite(trx: Db, ctx: PlatformContext, input: InvitationInp
   }
   const email = input.email.trim().toLowerCase();
   const problem = emailProblem(event, email);
-  if (problem) throw new HttpError('validation_failed', problem, { fields: [{ field: 'body.email', message: problem }] });
+  if (problem) throw new HttpError('validation_failed', problem.message, { fields: [{ field: 'body.email', message: problem.message }], reason: problem.reason });
   const { user } = await findOrCreateUser(trx, ctx, event.org_id, {
     email,
     values: { first_name: input.firstName, last_name: input.lastName },

@@ -1,7 +1,9 @@
 // Single-use link tokens (verification, login link, set password, reset, 2FA
 // enrollment): 256 random bits, stored as SHA-256 only, one live link per person and
 // kind, consumed atomically so a link works exactly once.
-import { hashToken, type Clock, type TokenGenerator } from '../clock.ts';
+import type { ActivityReason } from '../../contract/activity.ts';
+import { recordActivity, type ActivityDeps } from '../activity/record.ts';
+import { hashToken, type Clock } from '../clock.ts';
 import type { Db } from '../storage/database.ts';
 import type { TokenRow } from '../storage/schema.ts';
 import { storeToken } from './token-store.ts';
@@ -42,19 +44,7 @@ export function linkUrl(publicUrl: string, kind: LinkKind, token: string): strin
 }
 
 /** Issues a link; older unused links of the same kind for the person stop working. */
-export async function issueLink(
-  db: Db,
-  deps: { clock: Clock; tokens: TokenGenerator; publicUrl: string },
-  input: IssueLinkInput,
-): Promise<IssuedLink> {
-  await db
-    .updateTable('tokens')
-    .set({ revoked_at: deps.clock.now().toISOString() })
-    .where('user_id', '=', input.userId)
-    .where('kind', '=', input.kind)
-    .where('used_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .execute();
+export async function issueLink(db: Db, deps: ActivityDeps & { publicUrl: string }, input: IssueLinkInput): Promise<IssuedLink> {
   const { id, token, expiresAt } = await storeToken(db, deps, {
     kind: input.kind,
     idPrefix: 'lnk',
@@ -64,6 +54,24 @@ export async function issueLink(
     minutes: input.ttlMinutes,
     createdBy: input.createdBy,
     payloadSealed: input.payloadSealed,
+    cause: deps.origin.cause,
+  });
+  const replaced = await db
+    .updateTable('tokens')
+    .set({ revoked_at: deps.clock.now().toISOString(), replaced_by: id })
+    .where('user_id', '=', input.userId)
+    .where('kind', '=', input.kind)
+    .where('id', '!=', id)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  await recordActivity(db, deps, {
+    orgId: input.orgId,
+    userId: input.userId,
+    eventId: input.eventId,
+    kind: 'link.issued',
+    tokenId: id,
+    detail: { linkKind: input.kind, cause: deps.origin.cause, expiresAt: expiresAt!, replaced: Number(replaced.numUpdatedRows) },
   });
   return { id, token, url: linkUrl(deps.publicUrl, input.kind, token), expiresAt: expiresAt! };
 }
@@ -128,3 +136,34 @@ export async function pendingLink(db: Db, clock: Clock, userId: string, kind: Li
     .executeTakeFirst();
 }
 
+
+const REFUSAL_REASONS: Record<Exclude<LinkState, 'valid'>, ActivityReason> = {
+  used: 'already_used',
+  expired: 'expired',
+  replaced: 'replaced',
+  unknown: 'invalid',
+};
+
+/** Records that a link's page was shown (GET) or the link was used (POST). */
+export async function noteLinkVisit(db: Db, deps: ActivityDeps, row: TokenRow, kind: 'link.opened' | 'link.used'): Promise<void> {
+  await recordActivity(db, deps, { orgId: row.org_id, userId: row.user_id, eventId: row.event_id, kind, tokenId: row.id, detail: { linkKind: row.kind } });
+}
+
+/** Records a dead link's refusal with what explains it: when it was used, what replaced it. */
+export async function noteLinkRefused(db: Db, deps: ActivityDeps, kind: LinkKind, row: TokenRow | undefined, state: LinkState): Promise<void> {
+  const dead = state === 'valid' ? 'unknown' : state;
+  const detail: Record<string, string> = { linkKind: kind };
+  if (row?.used_at) detail.usedAt = row.used_at;
+  if (row?.replaced_by) detail.replacedBy = row.replaced_by;
+  if (row?.expires_at && dead === 'expired') detail.expiredAt = row.expires_at;
+  await recordActivity(db, deps, {
+    orgId: row?.org_id ?? null,
+    userId: row?.user_id ?? null,
+    eventId: row?.event_id ?? null,
+    kind: 'link.refused',
+    outcome: 'refused',
+    reason: REFUSAL_REASONS[dead],
+    tokenId: row?.id ?? null,
+    detail,
+  });
+}

@@ -14,6 +14,7 @@ import { endAllWebSessions } from './web-session.ts';
 import { notifyPerson } from './notify.ts';
 import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './password-policy.ts';
 import { moveStage, organisationOf, refuseIfShutOut, registrationFor } from './registration-state.ts';
+import { recordActivity } from '../activity/record.ts';
 
 export const RESET_LINK_MINUTES = 60;
 
@@ -126,19 +127,23 @@ export async function completePasswordLink(
     })
     .where('id', '=', user.id)
     .execute();
-  await moveStage(trx, ctx.clock, {
-    userId: user.id,
-    eventId: null,
-    from: ['password_not_set', 'pending_verification'],
-    to: { status: 'registered', stage: 'verified' },
-  });
-  // Invitations answered by setting a password count as registrations too.
-  await moveStage(trx, ctx.clock, {
-    userId: user.id,
-    eventId: link.event_id,
-    from: ['invite_sent'],
-    to: { status: 'registered', stage: 'verified' },
-  });
+  const about = { orgId: user.org_id, userId: user.id, eventId: link.event_id };
+  await recordActivity(trx, ctx, { ...about, kind: 'password.set', tokenId: link.id, detail: { linkKind: link.kind } });
+  const completed =
+    (await moveStage(trx, ctx.clock, {
+      userId: user.id,
+      eventId: null,
+      from: ['password_not_set', 'pending_verification'],
+      to: { status: 'registered', stage: 'verified' },
+    })) +
+    // Invitations answered by setting a password count as registrations too.
+    (await moveStage(trx, ctx.clock, {
+      userId: user.id,
+      eventId: link.event_id,
+      from: ['invite_sent'],
+      to: { status: 'registered', stage: 'verified' },
+    }));
+  if (completed > 0) await recordActivity(trx, ctx, { ...about, kind: 'registration.completed', detail: { via: 'password set' } });
 
   const org = await organisationOf(trx, user.org_id);
   let enrollmentUrl: string | null = null;
@@ -146,6 +151,7 @@ export async function completePasswordLink(
   if (replaceMfa) {
     await clearMfa(trx, ctx, user.id);
     await trx.updateTable('users').set({ mfa_enrollment_required: 1 }).where('id', '=', user.id).execute();
+    if (user.mfa_confirmed_at !== null) await recordActivity(trx, ctx, { ...about, kind: 'mfa.removed', detail: { cause: 'password_reset' } });
     const cleared = { ...user, mfa_confirmed_at: null, mfa_secret_enc: null };
     enrollmentUrl = (await startEnrollment(trx, ctx, { orgName: org.name, user: cleared, send: false, createdBy: 'password reset' })).url;
   }

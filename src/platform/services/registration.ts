@@ -4,6 +4,8 @@
 // registration with a registered address sends "registration complete" and creates
 // nothing new.
 import { NO_CONTROL_CHARACTERS, type FormField } from '../../contract/schemas.ts';
+import type { ActivityReason } from '../../contract/activity.ts';
+import { recordActivity, type ActivityDetail } from '../activity/record.ts';
 import type { EmailTemplate, EventRole, RegistrationStage, RegistrationStatus, RegistrationType } from '../../contract/vocabulary.ts';
 import { emailDomain, isPublicEmailDomain } from '../data/public-email-domains.ts';
 import type { PlatformContext } from '../context.ts';
@@ -27,6 +29,12 @@ const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export type FieldErrors = Record<string, string>;
 
+/** Why a submission was refused, as the activity log records it. */
+export interface Refusal {
+  reason: ActivityReason;
+  detail: ActivityDetail;
+}
+
 export interface RegistrationForm {
   values: Record<string, string>;
   email: string;
@@ -36,7 +44,7 @@ export interface RegistrationForm {
 }
 
 export type RegistrationOutcome =
-  | { kind: 'invalid'; errors: FieldErrors }
+  | { kind: 'invalid'; errors: FieldErrors; refusal: Refusal }
   | { kind: 'closed' }
   /** The email the person was sent; none when the organiser shut them out. */
   | { kind: 'done'; sent: EmailTemplate | null };
@@ -49,40 +57,90 @@ export function approvedDomains(event: EventRow): string[] {
   return JSON.parse(event.approved_domains) as string[];
 }
 
+export interface EmailProblem {
+  reason: 'invalid_email' | 'domain_not_approved' | 'public_domain';
+  message: string;
+}
+
 /** Why an address may not register for this event, or null. */
-export function emailProblem(event: EventRow, email: string): string | null {
-  if (!email) return 'Enter your email address.';
-  if (email.length > 254 || !EMAIL_PATTERN.test(email)) return 'Enter a valid email address, such as name@company.com.';
+export function emailProblem(event: EventRow, email: string): EmailProblem | null {
+  if (!email) return { reason: 'invalid_email', message: 'Enter your email address.' };
+  if (email.length > 254 || !EMAIL_PATTERN.test(email)) return { reason: 'invalid_email', message: 'Enter a valid email address, such as name@company.com.' };
   const domain = emailDomain(email);
   const approved = approvedDomains(event);
   if (approved.length > 0 && !approved.includes(domain)) {
-    return `Registration for this event is open to addresses at ${approved.join(', ')} only. Register with your address at one of those domains.`;
+    return {
+      reason: 'domain_not_approved',
+      message: `Registration for this event is open to addresses at ${approved.join(', ')} only. Register with your address at one of those domains.`,
+    };
   }
   if (event.refuse_public_domains === 1 && isPublicEmailDomain(email)) {
-    return `Addresses at ${domain} are not accepted for this event. Register with your work email address.`;
+    return { reason: 'public_domain', message: `Addresses at ${domain} are not accepted for this event. Register with your work email address.` };
   }
   return null;
 }
 
-export function validateRegistration(event: EventRow, form: RegistrationForm): FieldErrors {
+export interface RegistrationCheck {
+  errors: FieldErrors;
+  /** The main reason when there are errors: the address first, then fields, terms, password. */
+  refusal: Refusal | null;
+}
+
+export function validateRegistration(event: EventRow, form: RegistrationForm): RegistrationCheck {
   const errors: FieldErrors = {};
+  const missing: string[] = [];
+  const tooLong: string[] = [];
+  const notAllowed: string[] = [];
   for (const field of formFields(event)) {
     const value = form.values[field.name]?.trim() ?? '';
-    if (field.required && !value) errors[field.name] = `${field.label} is required; please fill it in.`;
-    else if (value.length > MAX_FIELD_LENGTH) errors[field.name] = `${field.label} can be at most ${MAX_FIELD_LENGTH} characters.`;
-    else if (!NO_CONTROL_CHARACTERS.test(value)) errors[field.name] = `${field.label} contains characters that are not allowed.`;
-  }
-  const emailError = emailProblem(event, form.email);
-  if (emailError) errors.email = emailError;
-  if (event.login_method === 'password') {
-    const problem = passwordProblem(form.password, form.confirmation, { minLength: event.password_min_length, maxLength: event.password_max_length }, form.email);
-    if (problem) {
-      if (problem.includes('match')) errors.confirmation = problem;
-      else errors.password = problem;
+    if (field.required && !value) {
+      errors[field.name] = `${field.label} is required; please fill it in.`;
+      missing.push(field.name);
+    } else if (value.length > MAX_FIELD_LENGTH) {
+      errors[field.name] = `${field.label} can be at most ${MAX_FIELD_LENGTH} characters.`;
+      tooLong.push(field.name);
+    } else if (!NO_CONTROL_CHARACTERS.test(value)) {
+      errors[field.name] = `${field.label} contains characters that are not allowed.`;
+      notAllowed.push(field.name);
     }
   }
+  const emailError = emailProblem(event, form.email);
+  if (emailError) errors.email = emailError.message;
+  const password =
+    event.login_method === 'password'
+      ? passwordProblem(form.password, form.confirmation, { minLength: event.password_min_length, maxLength: event.password_max_length }, form.email)
+      : null;
+  if (password) errors[password.field] = password.message;
   if (!form.termsAccepted) errors.terms = 'Tick this box to accept the terms and conditions; registration needs it.';
-  return errors;
+
+  const problems: Refusal[] = [];
+  if (emailError) problems.push({ reason: emailError.reason, detail: {} });
+  if (missing.length > 0) problems.push({ reason: 'required_field_missing', detail: { fields: missing } });
+  if (tooLong.length > 0) problems.push({ reason: 'field_too_long', detail: { fields: tooLong } });
+  if (notAllowed.length > 0) problems.push({ reason: 'field_not_allowed', detail: { fields: notAllowed } });
+  if (!form.termsAccepted) problems.push({ reason: 'terms_not_accepted', detail: {} });
+  if (password) problems.push({ reason: 'password_rejected', detail: { passwordReason: password.reason } });
+  const first = problems[0];
+  const refusal = first ? { reason: first.reason, detail: { ...first.detail, problems: problems.map((p) => p.reason) } } : null;
+  return { errors, refusal };
+}
+
+/** Records a refused registration against the address typed (and the person, if one has it). */
+export async function recordRegistrationRefusal(ctx: PlatformContext, event: EventRow, email: string, refusal: Refusal): Promise<void> {
+  const typed = email.trim().toLowerCase();
+  const user = typed
+    ? await ctx.db.selectFrom('users').select('id').where('org_id', '=', event.org_id).where('email', '=', typed).executeTakeFirst()
+    : undefined;
+  await recordActivity(ctx.db, ctx, {
+    orgId: event.org_id,
+    userId: user?.id ?? null,
+    email: typed || null,
+    eventId: event.id,
+    kind: 'registration.refused',
+    outcome: 'refused',
+    reason: refusal.reason,
+    detail: refusal.detail,
+  });
 }
 
 function profile(values: Record<string, string>): Partial<Record<ProfileField, string>> {
@@ -157,33 +215,50 @@ async function sendLoginLink(trx: Db, ctx: PlatformContext, orgName: string, use
 }
 
 export async function registerFromForm(ctx: PlatformContext, event: EventRow, form: RegistrationForm): Promise<RegistrationOutcome> {
-  if (event.registration_open !== 1 || eventPhase(event, ctx.clock.now()) === 'ended') return { kind: 'closed' };
+  if (event.registration_open !== 1 || eventPhase(event, ctx.clock.now()) === 'ended') {
+    await recordRegistrationRefusal(ctx, event, form.email, { reason: 'registration_closed', detail: {} });
+    return { kind: 'closed' };
+  }
   const email = form.email.trim().toLowerCase();
-  const errors = validateRegistration(event, { ...form, email });
-  if (Object.keys(errors).length > 0) return { kind: 'invalid', errors };
+  const { errors, refusal } = validateRegistration(event, { ...form, email });
+  if (refusal) {
+    await recordRegistrationRefusal(ctx, event, email, refusal);
+    return { kind: 'invalid', errors, refusal };
+  }
   const passwordHash = event.login_method === 'password' ? await hashPassword(form.password) : null;
 
   const sent = await ctx.db.transaction().execute(async (trx): Promise<EmailTemplate | null> => {
+    const tctx = { ...ctx, db: trx };
     const org = await organisationOf(trx, event.org_id);
     const { user, created } = await findOrCreateUser(trx, ctx, event.org_id, { email, values: form.values, passwordHash });
     const registration = await trx.selectFrom('registrations').selectAll().where('user_id', '=', user.id).where('event_id', '=', event.id).executeTakeFirst();
+    const note = (kind: 'registration.submitted' | 'registration.completed' | 'registration.repeated' | 'registration.refused', detail: ActivityDetail = {}, reason?: 'shut_out') =>
+      recordActivity(trx, tctx, { orgId: event.org_id, userId: user.id, eventId: event.id, kind, detail, outcome: reason ? 'refused' : 'ok', reason });
+    await note('registration.submitted', { loginMethod: event.login_method, newAccount: created });
 
     // Shut out by the organiser: the form changes nothing and sends nothing (only people who
     // cancelled themselves may register again).
     const removed = registration?.status === 'unregistered' && registration.stage !== 'cancelled_by_person';
-    if (user.blocked === 1 || registration?.status === 'blocked' || removed) return null;
+    if (user.blocked === 1 || registration?.status === 'blocked' || removed) {
+      await note('registration.refused', {}, 'shut_out');
+      return null;
+    }
 
     // An account made without a password (invitation, webhook, import) gets its password
     // through an emailed link only: a form anyone can fill in must not set it.
     if (!created && event.login_method === 'password' && user.password_hash === null) {
       if (!registration) await createRegistration(trx, ctx, { user, event, role: 'attendee', type: 'registration', status: 'registered', stage: 'password_not_set' });
-      return (await sendActivationEmail(trx, ctx, org.name, user, event, 'registration')).template;
+      const template = (await sendActivationEmail(trx, ctx, org.name, user, event, 'registration')).template;
+      if (registration) await note('registration.repeated', { template, status: registration.status });
+      return template;
     }
 
     // Already registered: remind them how to get in, change nothing.
     if (registration && registration.status !== 'invited' && registration.status !== 'unregistered') {
-      if (event.login_method === 'magic_link') return sendLoginLink(trx, ctx, org.name, user, event);
-      return (await sendActivationEmail(trx, ctx, org.name, user, event, 'registration')).template;
+      const template =
+        event.login_method === 'magic_link' ? await sendLoginLink(trx, ctx, org.name, user, event) : (await sendActivationEmail(trx, ctx, org.name, user, event, 'registration')).template;
+      await note('registration.repeated', { template, status: registration.status });
+      return template;
     }
 
     const verified = user.email_verified_at !== null;
@@ -201,6 +276,7 @@ export async function registerFromForm(ctx: PlatformContext, event: EventRow, fo
     } else {
       await createRegistration(trx, ctx, { user, event, role: 'attendee', type: 'registration', status: 'registered', stage });
     }
+    if (stage === 'verified') await note('registration.completed', { via: 'registration form' });
     if (stage === 'login_link_sent') return sendLoginLink(trx, ctx, org.name, user, event);
     return (await sendActivationEmail(trx, ctx, org.name, user, event, 'registration')).template;
   });

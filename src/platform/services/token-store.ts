@@ -18,6 +18,8 @@ export interface StoreTokenInput {
   minutes: number | null;
   createdBy: string;
   payloadSealed?: string | null;
+  /** What led to it (an activity cause code), for links. */
+  cause?: string | null;
   /** Text put before the secret, e.g. "t1_" for API tokens. */
   tokenPrefix?: string;
 }
@@ -52,6 +54,7 @@ export async function storeToken(db: Db, deps: { clock: Clock; tokens: TokenGene
       created_at: now.toISOString(),
       last_used_at: null,
       payload_sealed: input.payloadSealed ?? null,
+      cause: input.cause ?? null,
     })
     .execute();
   return { id, token, expiresAt };

@@ -12,6 +12,9 @@ import { clearRateLimit, enforceRateLimit, hitRateLimit, type RateLimit } from '
 import { organisationOf } from './registration-state.ts';
 import { startWebSession } from './web-session.ts';
 import { storeToken } from './token-store.ts';
+import type { ActivityReason } from '../../contract/activity.ts';
+import { noteRateLimited, recordActivity } from '../activity/record.ts';
+import { acceptTotp } from './totp.ts';
 
 export const LOCK_AFTER_FAILURES = 10;
 export const LOCK_MINUTES = 30;
@@ -49,8 +52,8 @@ async function startChallenge(ctx: PlatformContext, user: UserRow, event: EventR
 // the lock look the same whether or not an account exists.
 const UNKNOWN_ACCOUNT_FAILURES: RateLimit = { name: 'sign-in-unknown', max: LOCK_AFTER_FAILURES - 1, windowSeconds: LOCK_MINUTES * 60 };
 
-/** Counts a failed password; returns when the account is now locked until, if it is. */
-async function recordFailure(ctx: PlatformContext, user: UserRow | undefined, email: string): Promise<string | null> {
+/** Counts a failed password; returns the failures in a row and when the account is now locked until, if it is. */
+async function recordFailure(ctx: PlatformContext, user: UserRow | undefined, email: string): Promise<{ failures: number; lockedUntil: string | null }> {
   const now = ctx.clock.now();
   const lockUntil = new Date(now.getTime() + LOCK_MINUTES * 60_000).toISOString();
   let failures: number;
@@ -75,7 +78,35 @@ async function recordFailure(ctx: PlatformContext, user: UserRow | undefined, em
   }
   const delay = ctx.signInDelayMs(failures);
   if (delay > 0) await sleep(delay);
-  return lockedUntil;
+  return { failures, lockedUntil };
+}
+
+function noteSignInFailure(ctx: PlatformContext, input: { user: UserRow | undefined; email: string; event: EventRow; reason: ActivityReason; detail?: Record<string, number | string> }) {
+  return recordActivity(ctx.db, ctx, {
+    orgId: input.event.org_id,
+    userId: input.user?.id ?? null,
+    email: input.user ? null : input.email,
+    eventId: input.event.id,
+    kind: 'sign_in.failed',
+    outcome: 'refused',
+    reason: input.reason,
+    detail: input.detail,
+  });
+}
+
+const REFUSED_AFTER_FIRST_FACTOR: Partial<Record<SignInOutcome['kind'], ActivityReason>> = {
+  not_registered: 'not_registered',
+  shut_out: 'blocked',
+  unverified: 'unverified',
+};
+
+/** Records how a sign-in ended once the first factor was settled (password or login link). */
+export async function noteSignInOutcome(ctx: PlatformContext, user: UserRow, event: EventRow, outcome: SignInOutcome, method: 'password' | 'login_link'): Promise<void> {
+  const reason = REFUSED_AFTER_FIRST_FACTOR[outcome.kind];
+  if (reason) await noteSignInFailure(ctx, { user, email: user.email, event, reason, detail: { method } });
+  if (outcome.kind === 'signed_in') {
+    await recordActivity(ctx.db, ctx, { orgId: event.org_id, userId: user.id, eventId: event.id, kind: 'sign_in.succeeded', detail: { method } });
+  }
 }
 
 export async function passwordSignIn(
@@ -83,27 +114,39 @@ export async function passwordSignIn(
   input: { event: EventRow; email: string; password: string; ip: string },
 ): Promise<SignInOutcome> {
   const email = input.email.trim().toLowerCase();
-  await enforceRateLimit(ctx.db, ctx.clock, SIGN_IN_PER_IP, input.ip, 'sign-in attempts from this address');
-  await enforceRateLimit(ctx.db, ctx.clock, SIGN_IN_PER_ACCOUNT, email, 'sign-in attempts for this account');
+  const { event } = input;
+  const limited = { orgId: event.org_id, email, eventId: event.id, kind: 'sign_in.failed' as const };
+  await noteRateLimited(ctx.db, ctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, SIGN_IN_PER_IP, input.ip, 'sign-in attempts from this address'));
+  await noteRateLimited(ctx.db, ctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, SIGN_IN_PER_ACCOUNT, email, 'sign-in attempts for this account'));
   const user = await ctx.db
     .selectFrom('users')
     .selectAll()
-    .where('org_id', '=', input.event.org_id)
+    .where('org_id', '=', event.org_id)
     .where('email', '=', email)
     .executeTakeFirst();
   const now = ctx.clock.now().toISOString();
   // Always one argon2 verify, locked or unknown alike, so timing tells nothing.
   const valid = await verifyPasswordOrDummy(user?.password_hash ?? null, input.password);
-  if (user?.locked_until && user.locked_until > now) return { kind: 'locked', until: user.locked_until };
+  if (user?.locked_until && user.locked_until > now) {
+    await noteSignInFailure(ctx, { user, email, event, reason: 'locked', detail: { until: user.locked_until } });
+    return { kind: 'locked', until: user.locked_until };
+  }
   if (!user || !user.password_hash || !valid) {
-    const lockedUntil = await recordFailure(ctx, user, email);
+    const { failures, lockedUntil } = await recordFailure(ctx, user, email);
+    const reason: ActivityReason = !user ? 'unknown_address' : !user.password_hash ? 'no_password' : 'wrong_password';
+    await noteSignInFailure(ctx, { user, email, event, reason, detail: { failures } });
+    if (lockedUntil && user) {
+      await recordActivity(ctx.db, ctx, { orgId: event.org_id, userId: user.id, eventId: event.id, kind: 'account.locked', detail: { failures, until: lockedUntil } });
+    }
     return lockedUntil ? { kind: 'locked', until: lockedUntil } : { kind: 'invalid' };
   }
   if (user.failed_logins > 0 || user.locked_until) {
     await ctx.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', user.id).execute();
   }
   await clearRateLimit(ctx.db, SIGN_IN_PER_ACCOUNT, email);
-  return afterFirstFactor(ctx, user, input.event);
+  const outcome = await afterFirstFactor(ctx, user, event);
+  await noteSignInOutcome(ctx, user, event, outcome, 'password');
+  return outcome;
 }
 
 /** Checks that apply however the first factor was given (password or login link). */
@@ -139,7 +182,32 @@ export async function challengeRow(ctx: PlatformContext, challenge: string | und
 export async function secondFactorSignIn(ctx: PlatformContext, challenge: string | undefined, code: string): Promise<CodeOutcome> {
   const row = await challengeRow(ctx, challenge);
   if (!row) return { kind: 'expired' };
-  await enforceRateLimit(ctx.db, ctx.clock, CODE_PER_ACCOUNT, row.user_id!, 'codes for this account');
+  const about = { orgId: row.org_id, userId: row.user_id, eventId: row.event_id };
+  await noteRateLimited(ctx.db, ctx, { ...about, kind: 'sign_in.failed' }, () =>
+    enforceRateLimit(ctx.db, ctx.clock, CODE_PER_ACCOUNT, row.user_id!, 'codes for this account'),
+  );
+  const outcome = await checkSecondFactor(ctx, row, code);
+  if (outcome.kind === 'signed_in') {
+    await recordActivity(ctx.db, ctx, { ...about, kind: 'sign_in.succeeded', detail: { method: outcome.method } });
+    if (outcome.method === 'recovery_code') {
+      const left = await ctx.db
+        .selectFrom('recovery_codes')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('user_id', '=', row.user_id!)
+        .where('used_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      await recordActivity(ctx.db, ctx, { ...about, kind: 'mfa.recovery_code_used', detail: { left: Number(left.n) } });
+    }
+  } else if (outcome.kind === 'invalid') {
+    const user = await ctx.db.selectFrom('users').select('mfa_secret_enc').where('id', '=', row.user_id!).executeTakeFirst();
+    // A code that is right for the time but of a step already used was replayed.
+    const replayed = user?.mfa_secret_enc ? acceptTotp(ctx.secrets.open(user.mfa_secret_enc), code, ctx.clock.now(), null) !== null : false;
+    await recordActivity(ctx.db, ctx, { ...about, kind: 'sign_in.failed', outcome: 'refused', reason: replayed ? 'code_replayed' : 'code_wrong', detail: { method: 'code' } });
+  }
+  return outcome;
+}
+
+async function checkSecondFactor(ctx: PlatformContext, row: TokenRow, code: string): Promise<CodeOutcome> {
   try {
     return await ctx.db.transaction().execute(async (trx): Promise<CodeOutcome> => {
       // The challenge is used up first: of two concurrent attempts only one goes on, and

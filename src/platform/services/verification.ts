@@ -66,13 +66,13 @@ export async function sendActivationEmail(trx: Db, ctx: PlatformContext, orgName
   return notifyPerson(trx, ctx, { orgName, user, event, template: 'registration_complete', actionUrl: signInUrl(ctx.publicUrl, event.slug) });
 }
 
-/** The person proved the address: their registrations waiting on it are complete. */
-export async function markEmailVerified(trx: Db, ctx: PlatformContext, user: UserRow): Promise<void> {
+/** The person proved the address: their registrations waiting on it are complete (how many returned). */
+export async function markEmailVerified(trx: Db, ctx: PlatformContext, user: UserRow): Promise<number> {
   const now = ctx.clock.now().toISOString();
   if (user.email_verified_at === null) {
     await trx.updateTable('users').set({ email_verified_at: now, updated_at: now }).where('id', '=', user.id).execute();
   }
-  await moveStage(trx, ctx.clock, {
+  return moveStage(trx, ctx.clock, {
     userId: user.id,
     eventId: null,
     from: ['pending_verification'],

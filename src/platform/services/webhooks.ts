@@ -11,6 +11,7 @@ import type { EmailTemplate } from '../../contract/vocabulary.ts';
 import { sendActivationEmail } from './verification.ts';
 import { organisationOf } from './registration-state.ts';
 import { createRegistration, emailProblem, findOrCreateUser } from './registration.ts';
+import { recordActivity } from '../activity/record.ts';
 
 export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 const SECRET_PREFIX = 'whsec_';
@@ -46,7 +47,7 @@ export interface WebhookHeaders {
   signature: string | undefined;
 }
 
-const refused = (message: string) => new HttpError('unauthenticated', message);
+const refused = (message: string, reason: 'bad_signature' | 'stale_timestamp' = 'bad_signature') => new HttpError('unauthenticated', message, { reason });
 
 /** Throws unless the headers carry a fresh, valid signature of `body` by `secret`. */
 export function verifyWebhook(secret: string, headers: WebhookHeaders, body: string, now: Date): void {
@@ -56,7 +57,7 @@ export function verifyWebhook(secret: string, headers: WebhookHeaders, body: str
   const timestamp = Number(headers.timestamp);
   if (!Number.isInteger(timestamp)) throw refused('webhook-timestamp must be Unix seconds.');
   if (Math.abs(now.getTime() / 1000 - timestamp) > WEBHOOK_TOLERANCE_SECONDS) {
-    throw refused('The webhook timestamp is more than five minutes away from now.');
+    throw refused('The webhook timestamp is more than five minutes away from now.', 'stale_timestamp');
   }
   const expected = Buffer.from(signWebhook(secret, headers.id, timestamp, body).slice(3), 'base64');
   const matches = headers.signature.split(' ').some((candidate) => {
@@ -77,7 +78,9 @@ export async function acceptWebhookRegistration(
   payload: WebhookRegistration,
 ): Promise<WebhookOutcome> {
   const problem = emailProblem(event, payload.data.email);
-  if (problem) throw new HttpError('validation_failed', problem, { fields: [{ field: 'body.data.email', message: problem }] });
+  if (problem) {
+    throw new HttpError('validation_failed', problem.message, { fields: [{ field: 'body.data.email', message: problem.message }], reason: 'refused_address', rule: problem.reason });
+  }
   const outcome = await ctx.db.transaction().execute(async (trx): Promise<WebhookOutcome> => {
     const seen = await trx.selectFrom('webhook_deliveries').select('id').where('id', '=', webhookId).executeTakeFirst();
     if (seen) throw new HttpError('conflict', 'This webhook id was already received; nothing was done.', { reason: 'replayed' });
@@ -98,9 +101,46 @@ export async function acceptWebhookRegistration(
       const stage = user.password_hash === null ? 'password_not_set' : 'verified';
       await createRegistration(trx, ctx, { user, event, role: 'attendee', type: 'webhook', status: 'registered', stage });
     }
+    await recordActivity(trx, ctx, { orgId: event.org_id, userId: user.id, eventId: event.id, kind: 'webhook.received', webhookId, detail: { created: !registration } });
     const sent = await sendActivationEmail(trx, ctx, org.name, user, event, 'webhook');
     return { created: !registration, userId: user.id, emailed: sent.template };
   });
   ctx.mail.wake();
   return outcome;
+}
+
+/**
+ * Records a refused webhook. The claimed address is kept only once the signature proved
+ * the sender; before that anyone could have written it.
+ */
+export async function recordWebhookRefusal(
+  ctx: PlatformContext,
+  input: { event: EventRow | undefined; webhookId: string | null; verifiedEmail: string | null; error: HttpError },
+): Promise<void> {
+  const details = (input.error.details ?? {}) as { reason?: string; rule?: string; fields?: { field: string }[] };
+  const reason =
+    details.reason === 'bad_signature' || details.reason === 'stale_timestamp' || details.reason === 'refused_address' || details.reason === 'shut_out'
+      ? details.reason
+      : details.reason === 'replayed'
+        ? 'replayed_id'
+        : input.error.code === 'unauthenticated'
+          ? 'bad_signature'
+          : 'invalid_payload';
+  const user = input.verifiedEmail && input.event
+    ? await ctx.db.selectFrom('users').select('id').where('org_id', '=', input.event.org_id).where('email', '=', input.verifiedEmail).executeTakeFirst()
+    : undefined;
+  const detail: Record<string, string> = {};
+  if (reason === 'invalid_payload' && details.fields?.[0]) detail.field = details.fields[0].field.replace(/^body\./, '');
+  if (details.rule) detail.rule = details.rule;
+  await recordActivity(ctx.db, ctx, {
+    orgId: input.event?.org_id ?? null,
+    userId: user?.id ?? null,
+    email: input.verifiedEmail,
+    eventId: input.event?.id ?? null,
+    kind: 'webhook.refused',
+    outcome: 'refused',
+    reason,
+    webhookId: input.webhookId,
+    detail,
+  });
 }

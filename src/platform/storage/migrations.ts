@@ -252,6 +252,47 @@ const platformSettings: Migration = {
   },
 };
 
+// The activity log, the causes of links and emails, and which link replaced which.
+const activityLog: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('activity')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('org_id', 'text')
+      .addColumn('user_id', 'text')
+      .addColumn('email', 'text')
+      .addColumn('event_id', 'text')
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('outcome', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('detail', 'text')
+      .addColumn('cause', 'text')
+      .addColumn('actor', 'text')
+      .addColumn('staff_id', 'text')
+      .addColumn('request_id', 'text')
+      .addColumn('browser_family', 'text')
+      .addColumn('browser_version', 'text')
+      .addColumn('browser_os', 'text')
+      .addColumn('browser_supported', 'integer')
+      .addColumn('network', 'text')
+      .addColumn('token_id', 'text')
+      .addColumn('email_id', 'text')
+      .addColumn('webhook_id', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    // A person's timeline, an address's refusals, a link's opens, and pruning by age.
+    await db.schema.createIndex('activity_user_created').on('activity').columns(['user_id', 'created_at', 'id']).execute();
+    await db.schema.createIndex('activity_org_email_created').on('activity').columns(['org_id', 'email', 'created_at', 'id']).execute();
+    await db.schema.createIndex('activity_token').on('activity').columns(['token_id']).execute();
+    await db.schema.createIndex('activity_created').on('activity').columns(['created_at']).execute();
+    await db.schema.alterTable('tokens').addColumn('cause', 'text').execute();
+    await db.schema.alterTable('tokens').addColumn('replaced_by', 'text').execute();
+    await db.schema.alterTable('emails').addColumn('cause', 'text').execute();
+    await db.schema.alterTable('emails').addColumn('cause_actor', 'text').execute();
+    await db.schema.createIndex('audit_target_created').on('audit_log').columns(['target_user_id', 'created_at', 'id']).execute();
+  },
+};
+
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_support_actions': supportActions,
@@ -259,6 +300,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_enrollment_owed': enrollmentOwed,
   '0005_byte_order_search': byteOrderSearch,
   '0006_platform_settings': platformSettings,
+  '0007_activity_log': activityLog,
 };
 
 export async function migrate(db: Kysely<any>): Promise<void> {

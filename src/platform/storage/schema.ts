@@ -117,6 +117,10 @@ export interface TokensTable {
   created_at: string;
   last_used_at: string | null;
   payload_sealed: Generated<string | null>;
+  /** What led to the token (an activity cause code), for links. */
+  cause: Generated<string | null>;
+  /** The newer link that replaced this one. */
+  replaced_by: Generated<string | null>;
 }
 
 export interface EmailsTable {
@@ -138,6 +142,38 @@ export interface EmailsTable {
   created_at: string;
   sent_at: string | null;
   updated_at: string;
+  /** What led to the email (an activity cause code) and, for agents, who. */
+  cause: Generated<string | null>;
+  cause_actor: Generated<string | null>;
+}
+
+/** Append-only: what happened to a person or an address. Never a secret. */
+export interface ActivityTable {
+  id: string;
+  org_id: string | null;
+  user_id: string | null;
+  /** The address as typed, lower-cased, when no account matched or before one existed. */
+  email: string | null;
+  event_id: string | null;
+  kind: string;
+  outcome: string;
+  reason: string | null;
+  /** JSON object of descriptive facts (counts, field names, templates). */
+  detail: string | null;
+  cause: string | null;
+  actor: string | null;
+  staff_id: string | null;
+  request_id: string | null;
+  browser_family: string | null;
+  browser_version: string | null;
+  browser_os: string | null;
+  browser_supported: number | null;
+  /** The address truncated to its /24 (IPv4) or /48 (IPv6). */
+  network: string | null;
+  token_id: string | null;
+  email_id: string | null;
+  webhook_id: string | null;
+  created_at: string;
 }
 
 export interface AuditLogTable {
@@ -195,6 +231,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   webhook_deliveries: WebhookDeliveriesTable;
   platform_settings: PlatformSettingsTable;
+  activity: ActivityTable;
 }
 
 export type OrganisationRow = Selectable<OrganisationsTable>;
@@ -211,3 +248,5 @@ export type NewToken = Insertable<TokensTable>;
 export type EmailRow = Selectable<EmailsTable>;
 export type NewEmail = Insertable<EmailsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
+export type ActivityRow = Selectable<ActivityTable>;
+export type NewActivity = Insertable<ActivityTable>;

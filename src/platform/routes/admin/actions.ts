@@ -31,7 +31,7 @@ export function actionRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     const { user } = parseInput(userParams, request.params, 'params');
     const body = parseInput(resendVerificationBodySchema, request.body, 'body');
     return supportAction(request, reply, ctx, { action: 'verification.resend', role: 'agent', userRef: user, eventRef: body.event, ...body, status: 201 }, async (s) => {
-      const email = await resendVerification(s.trx, { ...ctx, db: s.trx }, {
+      const email = await resendVerification(s.trx, s.ctx, {
         orgName: s.org.name,
         user: s.user,
         event: s.event!,
@@ -46,7 +46,7 @@ export function actionRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     const { user } = parseInput(userParams, request.params, 'params');
     const body = parseInput(createMagicLinkBodySchema, request.body, 'body');
     return supportAction(request, reply, ctx, { action: 'magic_link.create', role: 'agent', userRef: user, eventRef: body.event, ...body, status: 201 }, async (s) => {
-      const link = await createMagicLink(s.trx, { ...ctx, db: s.trx }, {
+      const link = await createMagicLink(s.trx, s.ctx, {
         orgName: s.org.name,
         user: s.user,
         event: s.event!,
@@ -62,7 +62,7 @@ export function actionRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     const { user } = parseInput(userParams, request.params, 'params');
     const body = parseInput(setPasswordLinkBodySchema, request.body, 'body');
     return supportAction(request, reply, ctx, { action: 'set_password_link.send', role: 'agent', userRef: user, eventRef: body.event, ...body, status: 201 }, async (s) => {
-      const email = await sendSetPasswordLink(s.trx, { ...ctx, db: s.trx }, { orgName: s.org.name, user: s.user, event: s.event!, createdBy: s.createdBy });
+      const email = await sendSetPasswordLink(s.trx, s.ctx, { orgName: s.org.name, user: s.user, event: s.event!, createdBy: s.createdBy });
       return { response: email, detail: { template: email.template } };
     });
   });
@@ -71,7 +71,7 @@ export function actionRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     const { user } = parseInput(userParams, request.params, 'params');
     const body = parseInput(passwordResetBodySchema, request.body, 'body');
     return supportAction(request, reply, ctx, { action: 'password.reset', role: 'agent', userRef: user, eventRef: body.event, ...body, status: 201 }, async (s) => {
-      const link = await startPasswordReset(s.trx, { ...ctx, db: s.trx }, {
+      const link = await startPasswordReset(s.trx, s.ctx, {
         orgName: s.org.name,
         user: s.user,
         event: s.event,
@@ -86,7 +86,7 @@ export function actionRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     const { user } = parseInput(userParams, request.params, 'params');
     const body = parseInput(mfaEnrollmentBodySchema, request.body, 'body');
     return supportAction(request, reply, ctx, { action: 'mfa.enrollment', role: 'agent', userRef: user, ...body, status: 201 }, async (s) => {
-      const link = await startEnrollment(s.trx, { ...ctx, db: s.trx }, { orgName: s.org.name, user: s.user, send: body.send ?? false, createdBy: s.createdBy });
+      const link = await startEnrollment(s.trx, s.ctx, { orgName: s.org.name, user: s.user, send: body.send ?? false, createdBy: s.createdBy });
       return { response: link, detail: { emailed: link.email !== null, expiresAt: link.expiresAt } };
     });
   });
@@ -97,7 +97,7 @@ export function actionRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     return supportAction(request, reply, ctx, { action: 'mfa.reset', role: 'admin', userRef: user, ...body }, async (s) => {
       const questions = JSON.parse(s.org.identity_checklist) as string[];
       const proof = identityProof(questions, body);
-      const result = await resetMfa(s.trx, { ...ctx, db: s.trx }, { orgName: s.org.name, user: s.user });
+      const result = await resetMfa(s.trx, s.ctx, { orgName: s.org.name, user: s.user });
       return { response: result, detail: { verification: proof, hadMfa: result.removed } };
     });
   });

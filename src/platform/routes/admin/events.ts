@@ -28,10 +28,10 @@ export function eventRoutes(app: FastifyInstance, ctx: PlatformContext): void {
   app.post('/events/:event/invitations', async (request, reply) => {
     const { event: ref } = parseInput(eventParams, request.params, 'params');
     const body = parseInput(invitationBodySchema, request.body, 'body');
-    const spec = { action: 'invitation.send', role: 'agent' as const, targetLabel: body.email, eventRef: ref, reason: body.reason, ticket: body.ticket, status: 201 };
+    const spec = { action: 'invitation.send', role: 'agent' as const, targetLabel: body.email, eventRef: ref, reason: body.reason, ticket: body.ticket, status: 201, cause: 'invitation' as const };
     return auditedAction(request, reply, ctx, spec, async (s) => {
       s.setTarget({ userId: null, label: body.email });
-      const sent = await invite(s.trx, { ...ctx, db: s.trx }, {
+      const sent = await invite(s.trx, s.ctx, {
         orgName: s.org.name,
         event: s.event!,
         email: body.email,

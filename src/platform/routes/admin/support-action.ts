@@ -5,7 +5,9 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { StaffRole } from '../../../contract/vocabulary.ts';
-import type { PlatformContext } from '../../context.ts';
+import { withOrigin, type PlatformContext } from '../../context.ts';
+import type { ActivityCause } from '../../../contract/activity.ts';
+import { requestOrigin } from '../../activity/origin.ts';
 import { HttpError } from '../../http-error.ts';
 import type { Db } from '../../storage/database.ts';
 import type { EventRow, OrganisationRow, UserRow } from '../../storage/schema.ts';
@@ -26,6 +28,8 @@ export interface AuditedSpec {
   ticket?: string;
   /** HTTP status of success: 201 when the action creates something. */
   status?: number;
+  /** What the activity log names as the cause of the links and emails it leads to. */
+  cause?: ActivityCause;
 }
 
 export interface AuditTarget {
@@ -35,6 +39,8 @@ export interface AuditTarget {
 
 export interface AuditedSubject {
   trx: Db;
+  /** The platform context inside the action's transaction, acting for the agent. */
+  ctx: PlatformContext;
   principal: Principal;
   org: OrganisationRow;
   event: EventRow | null;
@@ -124,6 +130,7 @@ export async function auditedAction<T>(
       eventId = event?.id ?? null;
       const outcome = await perform({
         trx,
+        ctx: withOrigin({ ...ctx, db: trx }, requestOrigin(request, spec.cause ?? 'agent')),
         principal,
         org,
         event,

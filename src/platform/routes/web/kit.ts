@@ -10,6 +10,9 @@ import { html } from '../../pages/html.ts';
 import { layout, type PageOptions } from '../../pages/layout.ts';
 import { browserNotice } from '../../pages/browser-support.ts';
 import { isUniqueViolation } from '../../storage/errors.ts';
+import { withOrigin } from '../../context.ts';
+import { requestOrigin } from '../../activity/origin.ts';
+import type { ActivityCause } from '../../../contract/activity.ts';
 
 export const SESSION_COOKIE = 't1_session';
 const CSRF_COOKIE = 't1_csrf';
@@ -91,4 +94,9 @@ export function formField(request: FastifyRequest, name: string, maxLength = 100
 
 export function setSessionCookie(reply: FastifyReply, ctx: PlatformContext, token: string): void {
   reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookies(ctx), maxAge: 12 * 3600 });
+}
+
+/** The context for work done on a visitor's request, naming what it leads to. */
+export function forRequest(ctx: PlatformContext, request: FastifyRequest, cause: ActivityCause = 'system'): PlatformContext {
+  return withOrigin(ctx, requestOrigin(request, cause));
 }

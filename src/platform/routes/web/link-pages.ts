@@ -8,7 +8,7 @@ import { html, trusted, type SafeHtml } from '../../pages/html.ts';
 import { errorSummary, field, form, type FieldErrors } from '../../pages/forms.ts';
 import type { Db } from '../../storage/database.ts';
 import type { EventRow, TokenRow, UserRow } from '../../storage/schema.ts';
-import { consumeLink, inspectLink, issueLink, LINK_PATHS, type LinkKind, type LinkState } from '../../services/link-tokens.ts';
+import { consumeLink, inspectLink, issueLink, LINK_PATHS, noteLinkRefused, noteLinkVisit, type LinkKind, type LinkState } from '../../services/link-tokens.ts';
 import { enableEnrollment, enrollmentSecret, enrollmentStep, ENROLLMENT_LINK_MINUTES } from '../../services/mfa.ts';
 import { notifyPerson, signInUrl } from '../../services/notify.ts';
 import { completePasswordLink, policyForLink, RESET_LINK_MINUTES } from '../../services/password.ts';
@@ -17,9 +17,10 @@ import { enforceRateLimit, type RateLimit } from '../../services/rate-limit.ts';
 import { moveStage, organisationOf } from '../../services/registration-state.ts';
 import { formatSetupKey, newTotpSecret, otpauthUri } from '../../services/totp.ts';
 import { markEmailVerified } from '../../services/verification.ts';
-import { checkCsrf, csrfToken, formField, sendPage } from './kit.ts';
+import { checkCsrf, csrfToken, formField, forRequest, sendPage } from './kit.ts';
 import { continueSignIn } from './sign-in.ts';
-import { afterFirstFactor } from '../../services/user-sign-in.ts';
+import { afterFirstFactor, noteSignInOutcome } from '../../services/user-sign-in.ts';
+import { recordActivity } from '../../activity/record.ts';
 import { formatDateTime, type TemplateName } from '../../mail/templates.ts';
 
 const RENEW_PER_IP: RateLimit = { name: 'renew-link-ip', max: 20, windowSeconds: 3600 };
@@ -53,6 +54,13 @@ function tokenParam(request: FastifyRequest): string {
   return TOKEN_PATTERN.test(token) ? token : '';
 }
 
+/** Records the refusal, then explains the dead link and offers a new one. */
+async function refuseLink(request: FastifyRequest, reply: FastifyReply, ctx: PlatformContext, kind: LinkKind, state: LinkState, token: string) {
+  const row = token ? (await inspectLink(ctx.db, ctx.clock, kind, token)).row : undefined;
+  await noteLinkRefused(ctx.db, forRequest(ctx, request), kind, row, state);
+  return deadLinkPage(request, reply, ctx, kind, state, token);
+}
+
 function deadLinkPage(request: FastifyRequest, reply: FastifyReply, ctx: PlatformContext, kind: LinkKind, state: LinkState, token: string) {
   const csrf = csrfToken(request, reply, ctx);
   const dead = state === 'valid' ? 'unknown' : state;
@@ -74,7 +82,8 @@ async function withLiveLink(
 ) {
   const token = tokenParam(request);
   const { row, state } = token ? await inspectLink(ctx.db, ctx.clock, kind, token) : { row: undefined, state: 'unknown' as const };
-  if (state !== 'valid' || !row) return deadLinkPage(request, reply, ctx, kind, state, token);
+  if (state !== 'valid' || !row) return refuseLink(request, reply, ctx, kind, state, token);
+  await noteLinkVisit(ctx.db, forRequest(ctx, request), row, 'link.opened');
   return show(row, token);
 }
 
@@ -121,18 +130,23 @@ export function linkPageRoutes(app: FastifyInstance, ctx: PlatformContext): void
   app.post(`${LINK_PATHS.verify_email}/:token`, async (request, reply) => {
     checkCsrf(request);
     const token = tokenParam(request);
+    const rctx = forRequest(ctx, request, 'verification_link');
     const outcome = await ctx.db.transaction().execute(async (trx) => {
       const { row, state } = await consumeLink(trx, ctx.clock, 'verify_email', token);
       if (state !== 'valid' || !row) return { state };
+      await noteLinkVisit(trx, rctx, row, 'link.used');
       const { user, event } = await linkContext(trx, row);
-      await markEmailVerified(trx, { ...ctx, db: trx }, user);
+      const completed = await markEmailVerified(trx, { ...rctx, db: trx }, user);
       const org = await organisationOf(trx, user.org_id);
       if (event) {
-        await notifyPerson(trx, ctx, { orgName: org.name, user, event, template: 'registration_complete', actionUrl: signInUrl(ctx.publicUrl, event.slug) });
+        if (completed > 0) {
+          await recordActivity(trx, rctx, { orgId: user.org_id, userId: user.id, eventId: event.id, kind: 'registration.completed', detail: { via: 'email verified' } });
+        }
+        await notifyPerson(trx, rctx, { orgName: org.name, user, event, template: 'registration_complete', actionUrl: signInUrl(ctx.publicUrl, event.slug) });
       }
       return { state, event };
     });
-    if (outcome.state !== 'valid') return deadLinkPage(request, reply, ctx, 'verify_email', outcome.state, token);
+    if (outcome.state !== 'valid') return refuseLink(request, reply, ctx, 'verify_email', outcome.state, token);
     ctx.mail.wake();
     const signIn = outcome.event ? html`<a class="button" href="/e/${outcome.event.slug}/login">Sign in</a>` : '';
     return sendPage(request, reply, 200, {
@@ -156,19 +170,24 @@ export function linkPageRoutes(app: FastifyInstance, ctx: PlatformContext): void
   app.post(`${LINK_PATHS.magic_link}/:token`, async (request, reply) => {
     checkCsrf(request);
     const token = tokenParam(request);
+    const rctx = forRequest(ctx, request, 'sign_in');
     const outcome = await ctx.db.transaction().execute(async (trx) => {
       const { row, state } = await consumeLink(trx, ctx.clock, 'magic_link', token);
       if (state !== 'valid' || !row) return { state };
+      await noteLinkVisit(trx, rctx, row, 'link.used');
       const { user, event } = await linkContext(trx, row);
       // Using the emailed link proves the address.
-      await markEmailVerified(trx, { ...ctx, db: trx }, user);
-      await moveStage(trx, ctx.clock, { userId: user.id, eventId: row.event_id, from: ['login_link_sent', 'invite_sent'], to: { status: 'registered', stage: 'verified' } });
+      await markEmailVerified(trx, { ...rctx, db: trx }, user);
+      const completed = await moveStage(trx, ctx.clock, { userId: user.id, eventId: row.event_id, from: ['login_link_sent', 'invite_sent'], to: { status: 'registered', stage: 'verified' } });
+      if (completed > 0) await recordActivity(trx, rctx, { orgId: user.org_id, userId: user.id, eventId: row.event_id, kind: 'registration.completed', detail: { via: 'login link' } });
       return { state, event, userId: user.id };
     });
-    if (outcome.state !== 'valid' || !outcome.event) return deadLinkPage(request, reply, ctx, 'magic_link', outcome.state, token);
+    if (outcome.state !== 'valid' || !outcome.event) return refuseLink(request, reply, ctx, 'magic_link', outcome.state, token);
     // The link stands for the password only: blocks, 2FA and enrollment still apply.
     const user = await ctx.db.selectFrom('users').selectAll().where('id', '=', outcome.userId!).executeTakeFirstOrThrow();
-    return continueSignIn(request, reply, ctx, outcome.event, await afterFirstFactor(ctx, user, outcome.event), user.email);
+    const signIn = await afterFirstFactor(rctx, user, outcome.event);
+    await noteSignInOutcome(rctx, user, outcome.event, signIn, 'login_link');
+    return continueSignIn(request, reply, ctx, outcome.event, signIn, user.email);
   });
 
   // ---- Set password and reset password ------------------------------------------
@@ -189,22 +208,34 @@ export function linkPageRoutes(app: FastifyInstance, ctx: PlatformContext): void
       checkCsrf(request);
       const token = tokenParam(request);
       const { row, state } = token ? await inspectLink(ctx.db, ctx.clock, kind, token) : { row: undefined, state: 'unknown' as const };
-      if (state !== 'valid' || !row) return deadLinkPage(request, reply, ctx, kind, state, token);
+      if (state !== 'valid' || !row) return refuseLink(request, reply, ctx, kind, state, token);
+      const rctx = forRequest(ctx, request, kind === 'reset_password' ? 'password_reset' : 'password_link');
       const { user, event } = await linkContext(ctx.db, row);
       const policy = await policyForLink(ctx.db, row);
       const password = formField(request, 'password', 1024);
       const problem = passwordProblem(password, formField(request, 'confirmation', 1024), policy, user.email);
       if (problem) {
-        const errors: FieldErrors = problem.includes('match') ? { confirmation: problem } : { password: problem };
+        await recordActivity(ctx.db, rctx, {
+          orgId: row.org_id,
+          userId: user.id,
+          eventId: row.event_id,
+          kind: 'password.refused',
+          outcome: 'refused',
+          reason: problem.reason,
+          tokenId: row.id,
+          detail: { linkKind: kind },
+        });
+        const errors: FieldErrors = { [problem.field]: problem.message };
         return sendPage(request, reply, 422, { title, context: event?.title, body: passwordForm(`${LINK_PATHS[kind]}/${token}`, csrfToken(request, reply, ctx), policy.minLength, errors) });
       }
       // Checked first so a typo does not burn the link; consumed here so it works once.
       const outcome = await ctx.db.transaction().execute(async (trx) => {
         const consumed = await consumeLink(trx, ctx.clock, kind, token);
         if (consumed.state !== 'valid' || !consumed.row) return { state: consumed.state };
-        return { state: consumed.state, result: await completePasswordLink(trx, { ...ctx, db: trx }, consumed.row, password) };
+        await noteLinkVisit(trx, rctx, consumed.row, 'link.used');
+        return { state: consumed.state, result: await completePasswordLink(trx, { ...rctx, db: trx }, consumed.row, password) };
       });
-      if (!outcome.result) return deadLinkPage(request, reply, ctx, kind, outcome.state, token);
+      if (!outcome.result) return refuseLink(request, reply, ctx, kind, outcome.state, token);
       ctx.mail.wake();
       if (outcome.result.enrollmentUrl) return reply.redirect(new URL(outcome.result.enrollmentUrl).pathname, 303);
       const signIn = event ? html`<a class="button" href="/e/${event.slug}/login">Sign in</a>` : '';
@@ -231,7 +262,7 @@ export function linkPageRoutes(app: FastifyInstance, ctx: PlatformContext): void
     const token = tokenParam(request);
     const code = formField(request, 'code', 64);
     const { row, state } = token ? await inspectLink(ctx.db, ctx.clock, 'mfa_enroll', token) : { row: undefined, state: 'unknown' as const };
-    if (state !== 'valid' || !row) return deadLinkPage(request, reply, ctx, 'mfa_enroll', state, token);
+    if (state !== 'valid' || !row) return refuseLink(request, reply, ctx, 'mfa_enroll', state, token);
     const { user } = await linkContext(ctx.db, row);
     // A wrong code changes nothing, so the person can simply try again.
     const step = enrollmentStep(ctx, row, code);
@@ -241,12 +272,16 @@ export function linkPageRoutes(app: FastifyInstance, ctx: PlatformContext): void
         body: await enrollmentBody(ctx, row, user, `${LINK_PATHS.mfa_enroll}/${token}`, csrfToken(request, reply, ctx), 'That code is not right. Enter the current 6-digit code from your app.'),
       });
     }
+    const rctx = forRequest(ctx, request);
     const outcome = await ctx.db.transaction().execute(async (trx) => {
       const consumed = await consumeLink(trx, ctx.clock, 'mfa_enroll', token);
       if (consumed.state !== 'valid' || !consumed.row) return { state: consumed.state };
-      return { state: consumed.state, codes: await enableEnrollment(trx, { ...ctx, db: trx }, consumed.row, step) };
+      await noteLinkVisit(trx, rctx, consumed.row, 'link.used');
+      const codes = await enableEnrollment(trx, { ...rctx, db: trx }, consumed.row, step);
+      await recordActivity(trx, rctx, { orgId: consumed.row.org_id, userId: consumed.row.user_id, kind: 'mfa.enabled', tokenId: consumed.row.id });
+      return { state: consumed.state, codes };
     });
-    if (!outcome.codes) return deadLinkPage(request, reply, ctx, 'mfa_enroll', outcome.state, token);
+    if (!outcome.codes) return refuseLink(request, reply, ctx, 'mfa_enroll', outcome.state, token);
     const events = await ctx.db
       .selectFrom('registrations')
       .innerJoin('events', 'events.id', 'registrations.event_id')
@@ -277,6 +312,7 @@ ${signIn}`,
     if (row) {
       const { user, event } = await linkContext(ctx.db, row);
       if (user.email === email && user.blocked === 0) {
+        const rctx = forRequest(ctx, request, 'renew_form');
         await ctx.db.transaction().execute(async (trx) => {
           const org = await organisationOf(trx, user.org_id);
           const ttlMinutes = {
@@ -288,10 +324,10 @@ ${signIn}`,
           }[kind];
           // An address verified meanwhile needs no verification link, just the sign-in one.
           if (kind === 'verify_email' && user.email_verified_at && event) {
-            await notifyPerson(trx, ctx, { orgName: org.name, user, event, template: 'registration_complete', actionUrl: signInUrl(ctx.publicUrl, event.slug) });
+            await notifyPerson(trx, rctx, { orgName: org.name, user, event, template: 'registration_complete', actionUrl: signInUrl(ctx.publicUrl, event.slug) });
             return;
           }
-          const link = await issueLink(trx, ctx, {
+          const link = await issueLink(trx, rctx, {
             kind,
             orgId: user.org_id,
             userId: user.id,
@@ -300,7 +336,7 @@ ${signIn}`,
             createdBy: 'self-service',
             payloadSealed: kind === 'mfa_enroll' ? ctx.secrets.seal(newTotpSecret()) : null,
           });
-          await notifyPerson(trx, ctx, { orgName: org.name, user, event, template: RENEWAL_TEMPLATES[kind], actionUrl: link.url, expiresAt: link.expiresAt });
+          await notifyPerson(trx, rctx, { orgName: org.name, user, event, template: RENEWAL_TEMPLATES[kind], actionUrl: link.url, expiresAt: link.expiresAt });
         });
         ctx.mail.wake();
       }

@@ -14,7 +14,8 @@ import { organisationOf } from '../../services/registration-state.ts';
 import { confirmationPage, formFields, registerFromForm, requestActivationEmail, type RegistrationForm } from '../../services/registration.ts';
 import { eventPhase } from '../../services/views.ts';
 import { formatDateTime } from '../../mail/templates.ts';
-import { checkCsrf, csrfToken, formField, sendPage } from './kit.ts';
+import { checkCsrf, csrfToken, formField, forRequest, sendPage } from './kit.ts';
+import { noteRateLimited } from '../../activity/record.ts';
 import { eventBySlug } from './sign-in.ts';
 
 const REGISTER_PER_IP: RateLimit = { name: 'register-ip', max: 20, windowSeconds: 3600 };
@@ -76,7 +77,10 @@ export function registrationPageRoutes(app: FastifyInstance, ctx: PlatformContex
   app.post('/e/:slug/register', async (request, reply) => {
     checkCsrf(request);
     const event = await eventBySlug(ctx, request);
-    await enforceRateLimit(ctx.db, ctx.clock, REGISTER_PER_IP, request.ip, 'registrations from this address');
+    const rctx = forRequest(ctx, request, 'registration_form');
+    const typed = formField(request, 'email', 300).trim().toLowerCase();
+    const limited = { orgId: event.org_id, email: typed || null, eventId: event.id, kind: 'registration.refused' as const };
+    await noteRateLimited(ctx.db, rctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, REGISTER_PER_IP, request.ip, 'registrations from this address'));
     const values = Object.fromEntries(formFields(event).map((f) => [f.name, formField(request, f.name, 500)]));
     const input: RegistrationForm = {
       values,
@@ -86,8 +90,8 @@ export function registrationPageRoutes(app: FastifyInstance, ctx: PlatformContex
       termsAccepted: formField(request, 'terms', 10) === 'yes',
     };
     const email = input.email.trim().toLowerCase();
-    if (email) await enforceRateLimit(ctx.db, ctx.clock, REGISTER_PER_ACCOUNT, email, 'registrations for this email address');
-    const outcome = await registerFromForm(ctx, event, input);
+    if (email) await noteRateLimited(ctx.db, rctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, REGISTER_PER_ACCOUNT, email, 'registrations for this email address'));
+    const outcome = await registerFromForm(rctx, event, input);
     if (outcome.kind === 'closed') {
       return sendPage(request, reply, 403, { title: 'Registration is closed', context: event.title, body: html`<p>Registration for ${event.title} is closed.</p>` });
     }
@@ -132,9 +136,11 @@ ${emailOnlyForm(`/e/${event.slug}/activate`, csrfToken(request, reply, ctx), 'Se
     if (!email) {
       return sendPage(request, reply, 422, { title: 'Send the activation email again', context: event.title, body: emailOnlyForm(`/e/${event.slug}/activate`, csrfToken(request, reply, ctx), 'Send activation email', { email: 'Enter your email address.' }) });
     }
-    await enforceRateLimit(ctx.db, ctx.clock, ACTIVATE_PER_IP, request.ip, 'activation requests from this address');
-    await enforceRateLimit(ctx.db, ctx.clock, ACTIVATE_PER_ACCOUNT, email, 'activation requests for this email address');
-    await requestActivationEmail(ctx, event, email);
+    const rctx = forRequest(ctx, request, 'activation_page');
+    const limited = { orgId: event.org_id, email, eventId: event.id, kind: 'link.refused' as const, detail: { linkKind: 'verify_email' } };
+    await noteRateLimited(ctx.db, rctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, ACTIVATE_PER_IP, request.ip, 'activation requests from this address'));
+    await noteRateLimited(ctx.db, rctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, ACTIVATE_PER_ACCOUNT, email, 'activation requests for this email address'));
+    await requestActivationEmail(rctx, event, email);
     return sendPage(request, reply, 200, {
       title: 'Activation email sent',
       context: event.title,
@@ -159,14 +165,16 @@ ${emailOnlyForm(`/e/${event.slug}/forgot-password`, csrfToken(request, reply, ct
     if (!email) {
       return sendPage(request, reply, 422, { title: 'Forgot your password?', context: event.title, body: emailOnlyForm(`/e/${event.slug}/forgot-password`, csrfToken(request, reply, ctx), 'Send reset link', { email: 'Enter your email address.' }) });
     }
-    await enforceRateLimit(ctx.db, ctx.clock, FORGOT_PER_IP, request.ip, 'reset requests from this address');
-    await enforceRateLimit(ctx.db, ctx.clock, FORGOT_PER_ACCOUNT, email, 'reset requests for this email address');
+    const rctx = forRequest(ctx, request, 'forgot_password_page');
+    const limited = { orgId: event.org_id, email, eventId: event.id, kind: 'link.refused' as const, detail: { linkKind: 'reset_password' } };
+    await noteRateLimited(ctx.db, rctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, FORGOT_PER_IP, request.ip, 'reset requests from this address'));
+    await noteRateLimited(ctx.db, rctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, FORGOT_PER_ACCOUNT, email, 'reset requests for this email address'));
     await ctx.db.transaction().execute(async (trx) => {
       const user = await trx.selectFrom('users').selectAll().where('org_id', '=', event.org_id).where('email', '=', email).executeTakeFirst();
       if (!user || user.blocked === 1) return;
       const org = await organisationOf(trx, user.org_id);
-      const link = await issueLink(trx, ctx, { kind: 'reset_password', orgId: user.org_id, userId: user.id, eventId: event.id, ttlMinutes: RESET_LINK_MINUTES, createdBy: 'self-service' });
-      await notifyPerson(trx, ctx, { orgName: org.name, user, event, template: 'password_reset', actionUrl: link.url, expiresAt: link.expiresAt });
+      const link = await issueLink(trx, rctx, { kind: 'reset_password', orgId: user.org_id, userId: user.id, eventId: event.id, ttlMinutes: RESET_LINK_MINUTES, createdBy: 'self-service' });
+      await notifyPerson(trx, rctx, { orgName: org.name, user, event, template: 'password_reset', actionUrl: link.url, expiresAt: link.expiresAt });
     });
     ctx.mail.wake();
     return sendPage(request, reply, 200, {

@@ -16,7 +16,8 @@ import { eventPhase } from '../../services/views.ts';
 import { endWebSession, sessionUser } from '../../services/web-session.ts';
 import { formatDateTime } from '../../mail/templates.ts';
 import { HttpError } from '../../http-error.ts';
-import { checkCsrf, csrfToken, formField, secureCookies, sendPage, SESSION_COOKIE, setSessionCookie } from './kit.ts';
+import { checkCsrf, csrfToken, formField, forRequest, secureCookies, sendPage, SESSION_COOKIE, setSessionCookie } from './kit.ts';
+import { noteRateLimited, recordActivity } from '../../activity/record.ts';
 
 const CHALLENGE_COOKIE = 't1_challenge';
 const LOGIN_LINK_PER_IP: RateLimit = { name: 'login-link-ip', max: 20, windowSeconds: 3600 };
@@ -109,7 +110,7 @@ export function signInRoutes(app: FastifyInstance, ctx: PlatformContext): void {
       if (!password) errors.password = 'Enter your password.';
       return sendPage(request, reply, 422, { title: 'Sign in', context: event.title, body: signInForm(request, reply, ctx, event, { email, errors }) });
     }
-    const outcome = await passwordSignIn(ctx, { event, email, password, ip: request.ip });
+    const outcome = await passwordSignIn(forRequest(ctx, request, 'sign_in'), { event, email, password, ip: request.ip });
     return continueSignIn(request, reply, ctx, event, outcome, email);
   });
 
@@ -122,7 +123,7 @@ export function signInRoutes(app: FastifyInstance, ctx: PlatformContext): void {
   app.post('/e/:slug/login/code', async (request, reply) => {
     checkCsrf(request);
     const event = await eventBySlug(ctx, request);
-    const outcome = await secondFactorSignIn(ctx, request.cookies[CHALLENGE_COOKIE], formField(request, 'code', 64));
+    const outcome = await secondFactorSignIn(forRequest(ctx, request, 'sign_in'), request.cookies[CHALLENGE_COOKIE], formField(request, 'code', 64));
     if (outcome.kind === 'expired') return reply.redirect(`/e/${event.slug}/login`, 303);
     if (outcome.kind === 'invalid') {
       return sendPage(request, reply, 401, {
@@ -143,16 +144,18 @@ export function signInRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     if (!email) {
       return sendPage(request, reply, 422, { title: 'Sign in', context: event.title, body: signInForm(request, reply, ctx, event, { errors: { email: 'Enter your email address.' } }) });
     }
-    await enforceRateLimit(ctx.db, ctx.clock, LOGIN_LINK_PER_IP, request.ip, 'login link requests from this address');
-    await enforceRateLimit(ctx.db, ctx.clock, LOGIN_LINK_PER_ACCOUNT, email, 'login link requests for this email address');
+    const rctx = forRequest(ctx, request, 'login_link_page');
+    const limited = { orgId: event.org_id, email, eventId: event.id, kind: 'link.refused' as const, detail: { linkKind: 'magic_link' } };
+    await noteRateLimited(ctx.db, rctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, LOGIN_LINK_PER_IP, request.ip, 'login link requests from this address'));
+    await noteRateLimited(ctx.db, rctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, LOGIN_LINK_PER_ACCOUNT, email, 'login link requests for this email address'));
     await ctx.db.transaction().execute(async (trx) => {
       const user = await trx.selectFrom('users').selectAll().where('org_id', '=', event.org_id).where('email', '=', email).executeTakeFirst();
       if (!user || user.blocked === 1) return;
       const registration = await trx.selectFrom('registrations').select('status').where('user_id', '=', user.id).where('event_id', '=', event.id).executeTakeFirst();
       if (!registration || registration.status === 'blocked' || registration.status === 'unregistered') return;
       const org = await organisationOf(trx, user.org_id);
-      const link = await issueLink(trx, ctx, { kind: 'magic_link', orgId: user.org_id, userId: user.id, eventId: event.id, ttlMinutes: event.magic_link_ttl_minutes, createdBy: 'self-service' });
-      await notifyPerson(trx, ctx, { orgName: org.name, user, event, template: 'login_link', actionUrl: link.url, expiresAt: link.expiresAt });
+      const link = await issueLink(trx, rctx, { kind: 'magic_link', orgId: user.org_id, userId: user.id, eventId: event.id, ttlMinutes: event.magic_link_ttl_minutes, createdBy: 'self-service' });
+      await notifyPerson(trx, rctx, { orgName: org.name, user, event, template: 'login_link', actionUrl: link.url, expiresAt: link.expiresAt });
     });
     ctx.mail.wake();
     return sendPage(request, reply, 200, {
@@ -189,7 +192,9 @@ ${open ? html`<a class="button" href="/e/${event.slug}/register">Register</a> ` 
     }
     const phase = eventPhase(event, ctx.clock.now());
     const logout = form(`/e/${event.slug}/logout`, csrfToken(request, reply, ctx), html``, 'Sign out');
+    const visit = { orgId: event.org_id, userId: user.id, eventId: event.id };
     if (phase === 'upcoming') {
+      await recordActivity(ctx.db, forRequest(ctx, request), { ...visit, kind: 'visit.coming_soon', detail: { startsAt: event.starts_at } });
       return sendPage(request, reply, 200, {
         title: 'Coming soon',
         context: event.title,
@@ -201,8 +206,11 @@ ${open ? html`<a class="button" href="/e/${event.slug}/register">Register</a> ` 
     }
     if (registration.status === 'registered' || registration.status === 'invited') {
       const now = ctx.clock.now().toISOString();
-      await ctx.db.updateTable('registrations').set({ attended_at: now }).where('id', '=', registration.id).where('attended_at', 'is', null).execute();
-      await moveStage(ctx.db, ctx.clock, { userId: user.id, eventId: event.id, from: ['verified', 'login_link_sent', 'pending_verification', 'password_not_set', 'invite_sent'], to: { status: 'attended', stage: 'joined' } });
+      await ctx.db.transaction().execute(async (trx) => {
+        const first = await trx.updateTable('registrations').set({ attended_at: now }).where('id', '=', registration.id).where('attended_at', 'is', null).executeTakeFirst();
+        await moveStage(trx, ctx.clock, { userId: user.id, eventId: event.id, from: ['verified', 'login_link_sent', 'pending_verification', 'password_not_set', 'invite_sent'], to: { status: 'attended', stage: 'joined' } });
+        if (Number(first.numUpdatedRows) === 1) await recordActivity(trx, forRequest(ctx, request), { ...visit, kind: 'visit.first' });
+      });
     }
     return sendPage(request, reply, 200, {
       title: event.title,

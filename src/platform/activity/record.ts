@@ -1,0 +1,87 @@
+// Writes activity entries. `db` may be a transaction, so an entry commits or rolls back
+// with the change it records; refusals, which change nothing, write on their own. The
+// detail holds descriptive facts only (counts, field names, templates): never a
+// password, code, token or secret.
+import type { ActivityKind, ActivityOutcome, ActivityReason } from '../../contract/activity.ts';
+import type { Clock, TokenGenerator } from '../clock.ts';
+import { HttpError } from '../http-error.ts';
+import type { Db } from '../storage/database.ts';
+import type { NewActivity } from '../storage/schema.ts';
+import { browserInfo, truncatedNetwork } from './client-info.ts';
+import type { Origin } from './origin.ts';
+
+export type ActivityDetail = Record<string, string | number | boolean | null | string[]>;
+
+export interface ActivityInput {
+  orgId: string | null;
+  userId?: string | null;
+  /** The address as typed, for attempts no account matched. */
+  email?: string | null;
+  eventId?: string | null;
+  kind: ActivityKind;
+  outcome?: ActivityOutcome;
+  reason?: ActivityReason | null;
+  detail?: ActivityDetail;
+  tokenId?: string | null;
+  emailId?: string | null;
+  webhookId?: string | null;
+}
+
+/** Where entries go; the platform stores them, a benchmark can measure without. */
+export interface ActivityWriter {
+  write(db: Db, row: NewActivity): Promise<void>;
+}
+
+export const databaseActivityWriter: ActivityWriter = {
+  async write(db, row) {
+    await db.insertInto('activity').values(row).execute();
+  },
+};
+
+export interface ActivityDeps {
+  clock: Clock;
+  tokens: TokenGenerator;
+  origin: Origin;
+  activity: ActivityWriter;
+}
+
+const MAX_EMAIL_LENGTH = 320;
+
+export async function recordActivity(db: Db, deps: ActivityDeps, input: ActivityInput): Promise<void> {
+  const { origin } = deps;
+  const browser = browserInfo(origin.userAgent);
+  await deps.activity.write(db, {
+    id: `act_${deps.tokens.id()}`,
+    org_id: input.orgId,
+    user_id: input.userId ?? null,
+    email: input.email ? input.email.trim().toLowerCase().slice(0, MAX_EMAIL_LENGTH) : null,
+    event_id: input.eventId ?? null,
+    kind: input.kind,
+    outcome: input.outcome ?? 'ok',
+    reason: input.reason ?? null,
+    detail: input.detail && Object.keys(input.detail).length > 0 ? JSON.stringify(input.detail) : null,
+    cause: origin.cause,
+    actor: origin.actor,
+    staff_id: origin.staffId,
+    request_id: origin.requestId,
+    browser_family: browser?.family ?? null,
+    browser_version: browser?.version ?? null,
+    browser_os: browser?.os ?? null,
+    browser_supported: browser?.supported === null || browser === null ? null : browser.supported ? 1 : 0,
+    network: truncatedNetwork(origin.ip),
+    token_id: input.tokenId ?? null,
+    email_id: input.emailId ?? null,
+    webhook_id: input.webhookId ?? null,
+    created_at: deps.clock.now().toISOString(),
+  });
+}
+
+/** Runs a rate-limit check; when it refuses, the refusal is recorded before it is thrown. */
+export async function noteRateLimited(db: Db, deps: ActivityDeps, about: Omit<ActivityInput, 'outcome' | 'reason'>, check: () => Promise<void>): Promise<void> {
+  try {
+    await check();
+  } catch (error) {
+    if (error instanceof HttpError && error.code === 'rate_limited') await recordActivity(db, deps, { ...about, outcome: 'refused', reason: 'rate_limited' });
+    throw error;
+  }
+}
