@@ -107,6 +107,35 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     .addHelpText('after', examples('t1 users show ngozi.okafor@litware.example', 't1 users show usr_8f2k1 --json'))
     .action(action(() => import('../commands/users/show.ts'), ([ref]) => ({ ref })));
 
+  users
+    .command('timeline')
+    .description('what happened to a person, newest first: sign-ins, links, emails, registrations, agent actions')
+    .argument('<email>', "the person's email (or an address with no account, for its refused attempts)")
+    .option('--event <event>', 'only what concerns this event')
+    .option('--since <duration>', 'only the last 30m, 12h, 7d...')
+    .option('--kind <kinds>', 'only these groups, comma-separated: registration, link, sign_in, account, password, mfa, webhook, mail, visit, agent')
+    .option('--limit <n>', 'show at most n entries (1-1000)', wholeNumber(1, 1000), 50)
+    .option('--all', 'show every entry')
+    .option('--reverse', 'oldest first')
+    .addHelpText(
+      'after',
+      examples('t1 users timeline yuki.sato@proseware.example', 't1 users timeline yuki.sato@proseware.example --kind sign_in,link --since 7d', 't1 users timeline someone@gmail.example --json'),
+    )
+    .action(
+      action(
+        () => import('../commands/users/timeline.ts'),
+        ([email], o) => ({ email, event: o.event, since: o.since, kind: o.kind, limit: o.limit, all: Boolean(o.all), reverse: Boolean(o.reverse) }),
+      ),
+    );
+
+  program
+    .command('links')
+    .description('every link issued to a person: kind, issued by, expiry, state, opens, and where it was used')
+    .argument('<email>', "the person's email (or user id)")
+    .option('--event <event>', 'only links for this event')
+    .addHelpText('after', examples('t1 links yuki.sato@proseware.example', 't1 links yuki.sato@proseware.example --event customer-day-live --json'))
+    .action(action(() => import('../commands/links/list.ts'), ([email], o) => ({ email, event: o.event })));
+
   program
     .command('status')
     .description('registration status and stage for an event, what it means, and the next step')
@@ -377,6 +406,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     .option('--mail-from <address>', 'From header of the emails')
     .option('--trust-proxy <proxies>', 'behind a load balancer: true, or the proxy addresses/CIDRs (comma-separated) whose X-Forwarded-For to believe')
     .option('--quiet', 'log only failures on stderr, not every request')
+    .option('--retention-days <n>', 'days activity entries and dead links are kept (1-3650, default 90)', wholeNumber(1, 3650))
     .addHelpText('after', examples('t1 platform start', 't1 platform start --db /tmp/p.db --port 7070 --demo', 't1 platform start --smtp smtp://127.0.0.1:2525'))
     .action(
       action(
@@ -391,6 +421,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
           smtp: o.smtp,
           mailFrom: o.mailFrom,
           trustProxy: o.trustProxy,
+          retentionDays: o.retentionDays,
         }),
       ),
     );

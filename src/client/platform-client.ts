@@ -11,6 +11,8 @@ import {
   webhookSecretSchema,
   auditEntrySchema,
   emailLogEntrySchema,
+  timelineEntrySchema,
+  linkViewSchema,
   identityChecklistSchema,
   issuedLinkSchema,
   mfaResetResultSchema,
@@ -37,6 +39,11 @@ import type {
   AuditQuery,
   CreateMagicLinkBody,
   EmailLogEntry,
+  TimelineEntry,
+  TimelineQuery,
+  AddressActivityQuery,
+  LinkView,
+  LinksQuery,
   IdentityChecklist,
   IssuedLinkView,
   MfaEnrollmentBody,
@@ -80,6 +87,8 @@ const userPageSchema = pageSchema(userSummarySchema);
 const eventPageSchema = pageSchema(eventSummarySchema);
 const emailPageSchema = pageSchema(emailLogEntrySchema);
 const auditPageSchema = pageSchema(auditEntrySchema);
+const timelinePageSchema = pageSchema(timelineEntrySchema);
+const linkPageSchema = pageSchema(linkViewSchema);
 const revokedSchema = z.object({ revoked: z.boolean() });
 
 /** Why a support action is taken; the audit log records it. */
@@ -262,6 +271,31 @@ export class PlatformClient {
 
   iterateEmailLog(userRef: string, query: { event?: string; limit?: number }): AsyncIterable<EmailLogEntry> {
     return paginate((cursor) => this.emailLog(userRef, { ...query, cursor }));
+  }
+
+  userActivity(userRef: string, query: TimelineQuery): Promise<Page<TimelineEntry>> {
+    return this.#request('GET', `${this.#userPath(userRef)}/activity`, { query, schema: timelinePageSchema });
+  }
+
+  iterateUserActivity(userRef: string, query: TimelineQuery): AsyncIterable<TimelineEntry> {
+    return paginate((cursor) => this.userActivity(userRef, { ...query, cursor }), query.cursor);
+  }
+
+  /** Activity of an address, for attempts no account matched. */
+  addressActivity(query: AddressActivityQuery): Promise<Page<TimelineEntry>> {
+    return this.#request('GET', '/v1/activity', { query, schema: timelinePageSchema });
+  }
+
+  iterateAddressActivity(query: AddressActivityQuery): AsyncIterable<TimelineEntry> {
+    return paginate((cursor) => this.addressActivity({ ...query, cursor }), query.cursor);
+  }
+
+  userLinks(userRef: string, query: LinksQuery = {}): Promise<Page<LinkView>> {
+    return this.#request('GET', `${this.#userPath(userRef)}/links`, { query, schema: linkPageSchema });
+  }
+
+  iterateUserLinks(userRef: string, query: LinksQuery = {}): AsyncIterable<LinkView> {
+    return paginate((cursor) => this.userLinks(userRef, { ...query, cursor }), query.cursor);
   }
 
   audit(query: AuditQuery): Promise<Page<AuditEntry>> {

@@ -12,6 +12,7 @@ import {
   REGISTRATION_TYPES,
   STAFF_ROLES,
 } from './vocabulary.ts';
+import { ACTIVITY_GROUPS, ACTIVITY_KINDS, ACTIVITY_OUTCOMES } from './activity.ts';
 
 export const MAX_PAGE_SIZE = 200;
 
@@ -324,8 +325,96 @@ export const emailLogEntrySchema = z.object({
   attempts: z.number().int(),
   lastError: z.string().nullable(),
   sentAt: nullableTimestamp,
+  /** What led to it (an activity cause code) and, for agents, who. */
+  cause: z.string().nullable(),
+  causeActor: z.string().nullable(),
 });
 export type EmailLogEntry = z.infer<typeof emailLogEntrySchema>;
+
+// ---- Activity: a person's timeline and links ----------------------------------------
+
+const KIND_FILTERS: readonly string[] = [...ACTIVITY_GROUPS, ...ACTIVITY_KINDS];
+
+export const timelineQuerySchema = z.strictObject({
+  event: referenceSchema.optional(),
+  since: z.iso.datetime({ message: 'since must be an ISO 8601 time' }).optional(),
+  /** Comma-separated groups (sign_in, link...) or kinds (sign_in.failed...). */
+  kind: z
+    .string()
+    .trim()
+    .max(500)
+    .refine((value) => value.split(',').every((k) => KIND_FILTERS.includes(k.trim())), { message: `kind must list groups or kinds of: ${ACTIVITY_GROUPS.join(', ')}` })
+    .optional(),
+  order: z.enum(['newest', 'oldest']).default('newest'),
+  limit: limitSchema,
+  cursor: cursorSchema.optional(),
+});
+export type TimelineQuery = z.input<typeof timelineQuerySchema>;
+
+export const addressActivityQuerySchema = timelineQuerySchema.extend({
+  email: z.string().trim().toLowerCase().min(1, 'email must not be empty').max(320, 'email is too long'),
+});
+export type AddressActivityQuery = z.input<typeof addressActivityQuerySchema>;
+
+export const browserSchema = z.object({
+  family: z.string(),
+  version: z.string().nullable(),
+  os: z.string().nullable(),
+  supported: z.boolean().nullable(),
+});
+export type BrowserView = z.infer<typeof browserSchema>;
+
+export const timelineEntrySchema = z.object({
+  id: z.string(),
+  at: timestamp,
+  /** Activity entries, and agent actions from the audit log. */
+  source: z.enum(['activity', 'audit']),
+  kind: z.string(),
+  outcome: z.enum(ACTIVITY_OUTCOMES),
+  reason: z.string().nullable(),
+  eventSlug: z.string().nullable(),
+  /** The address as typed, for attempts no account matched. */
+  email: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+  cause: z.string().nullable(),
+  actor: z.string().nullable(),
+  browser: browserSchema.nullable(),
+  network: z.string().nullable(),
+  requestId: z.string().nullable(),
+  tokenId: z.string().nullable(),
+  emailId: z.string().nullable(),
+  webhookId: z.string().nullable(),
+  /** For agent actions: the ticket and the reason they gave. */
+  ticket: z.string().nullable(),
+  note: z.string().nullable(),
+});
+export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
+
+export const LINK_STATES = ['active', 'used', 'expired', 'replaced', 'revoked'] as const;
+
+export const linksQuerySchema = z.strictObject({
+  event: referenceSchema.optional(),
+  limit: limitSchema,
+  cursor: cursorSchema.optional(),
+});
+export type LinksQuery = z.input<typeof linksQuerySchema>;
+
+export const linkViewSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  eventSlug: z.string().nullable(),
+  createdAt: timestamp,
+  cause: z.string().nullable(),
+  createdBy: z.string().nullable(),
+  expiresAt: nullableTimestamp,
+  state: z.enum(LINK_STATES),
+  replacedBy: z.string().nullable(),
+  opened: z.object({ count: z.number().int(), firstAt: nullableTimestamp, lastAt: nullableTimestamp, lastBrowser: browserSchema.nullable() }),
+  usedAt: nullableTimestamp,
+  usedBrowser: browserSchema.nullable(),
+  usedNetwork: z.string().nullable(),
+});
+export type LinkView = z.infer<typeof linkViewSchema>;
 
 export const emailLogQuerySchema = z.strictObject({
   event: referenceSchema.optional(),

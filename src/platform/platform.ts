@@ -11,6 +11,7 @@ import { isPostgresUrl, openDatabase, type Db } from './storage/database.ts';
 import { VERSION } from '../version.ts';
 import { databaseActivityWriter, type ActivityWriter } from './activity/record.ts';
 import { SYSTEM_ORIGIN } from './activity/origin.ts';
+import { createPruner, DEFAULT_RETENTION_DAYS, type Pruner } from './activity/retention.ts';
 
 export const DEFAULT_MAIL_FROM = '"Event support" <no-reply@events.example>';
 
@@ -33,6 +34,10 @@ export interface OpenPlatformOptions {
   signInDelayMs?: (failures: number) => number;
   /** Where activity entries go (a benchmark measures without them). */
   activityWriter?: ActivityWriter;
+  /** Activity entries and dead link/session tokens older than this many days are pruned. Default 90. */
+  retentionDays?: number;
+  /** How often the pruner runs. Default 1 hour. */
+  pruneIntervalMs?: number;
 }
 
 /** 0.25 s after the first failure, doubling, at most 4 s: slow for guessing, fine for typos. */
@@ -44,6 +49,8 @@ export interface Platform {
   ctx: PlatformContext;
   app: FastifyInstance;
   delivery: MailDelivery | null;
+  /** Prunes old activity, rate-limit rows and dead tokens in the background. */
+  pruner: Pruner;
   /** Listens and returns the base URL actually bound. */
   listen(host: string, port: number): Promise<string>;
   close(): Promise<void>;
@@ -78,6 +85,10 @@ export async function openPlatform(options: OpenPlatformOptions): Promise<Platfo
     throw new ConfigurationError('A PostgreSQL platform needs T1_SECRET_KEY, the key that encrypts its secrets.', 'Generate one with: openssl rand -hex 32');
   }
   const key = loadSecretKey(options.env, secretKeyFileFor(options.database));
+  const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
+  if (!Number.isInteger(retentionDays) || retentionDays < 1) {
+    throw new ConfigurationError(`The retention must be a whole number of days, at least 1 (got ${retentionDays}).`, 'Pass --retention-days with a number from 1 to 3650.');
+  }
   const db = await openDatabase({ location: options.database });
   const clock = options.clock ?? systemClock;
   const secrets = secretBox(key);
@@ -112,11 +123,14 @@ export async function openPlatform(options: OpenPlatformOptions): Promise<Platfo
     mail: { deliveryEnabled: delivery !== null, wake: () => delivery?.wake() },
   };
   const app = await buildApp(ctx, { logStream: options.logStream, logLevel: options.logLevel, trustProxy: options.trustProxy });
+  const pruner = createPruner({ db, clock, retentionDays, intervalMs: options.pruneIntervalMs });
   delivery?.start();
+  pruner.start();
   return {
     ctx,
     app,
     delivery,
+    pruner,
     async listen(host, port) {
       await app.listen({ host, port });
       const address = app.server.address();
@@ -127,6 +141,7 @@ export async function openPlatform(options: OpenPlatformOptions): Promise<Platfo
     async close() {
       await app.close();
       await delivery?.stop();
+      await pruner.stop();
       await db.destroy();
     },
   };

@@ -22,6 +22,8 @@ export interface Options {
   smtp?: string;
   mailFrom?: string;
   trustProxy?: string;
+  /** Days activity entries and dead links are kept; the platform's default (90) without it. */
+  retentionDays?: number;
 }
 
 function trustProxySetting(value: string | undefined): boolean | string | undefined {
@@ -82,6 +84,7 @@ export async function run(options: Options, deps: Deps): Promise<View> {
     smtpUrl: options.smtp ?? deps.env.T1_SMTP_URL,
     mailFrom: options.mailFrom,
     trustProxy: trustProxySetting(options.trustProxy),
+    retentionDays: options.retentionDays,
   });
   try {
     const seeded = embedded || options.demo ? (await seedDemo(platform.ctx.db, platform.ctx)).created : false;

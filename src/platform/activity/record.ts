@@ -49,7 +49,8 @@ const MAX_EMAIL_LENGTH = 320;
 
 export async function recordActivity(db: Db, deps: ActivityDeps, input: ActivityInput): Promise<void> {
   const { origin } = deps;
-  const browser = browserInfo(origin.userAgent);
+  // An agent's tool says nothing about the person's browser.
+  const browser = origin.actor ? null : browserInfo(origin.userAgent);
   await deps.activity.write(db, {
     id: `act_${deps.tokens.id()}`,
     org_id: input.orgId,

@@ -104,6 +104,8 @@ export async function emailLog(db: Db, query: EmailLogQuery): Promise<Page<Email
       'emails.attempts',
       'emails.last_error',
       'emails.sent_at',
+      'emails.cause',
+      'emails.cause_actor',
       'events.slug as event_slug',
     ])
     .where('emails.user_id', '=', query.userId)
@@ -127,6 +129,8 @@ export async function emailLog(db: Db, query: EmailLogQuery): Promise<Page<Email
       attempts: Number(e.attempts),
       lastError: e.last_error,
       sentAt: e.sent_at,
+      cause: e.cause,
+      causeActor: e.cause_actor,
     })),
     nextCursor: rows.length > query.limit && last ? encodeCursor([last.created_at, last.id]) : null,
   };
