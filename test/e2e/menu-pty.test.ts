@@ -21,7 +21,7 @@ describe.runIf(hasPython3)('t1 with no arguments on a terminal', () => {
     expect(pty.transcript()).toMatch(/Name.*Email.*Company/);
     expect(pty.transcript()).toContain('priya.natarajan@fabrikam.example');
     await pty.expect(/What do you need\?/);
-    pty.send(DOWN + DOWN + DOWN + '\r'); // Quit
+    pty.send(DOWN + DOWN + DOWN + DOWN + '\r'); // Quit
     const exit = await pty.exited;
     expect(exit.code).toBe(0);
   });
