@@ -81,14 +81,14 @@ export function secretKeyFileFor(database: string): string {
 }
 
 export async function openPlatform(options: OpenPlatformOptions): Promise<Platform> {
-  if (isPostgresUrl(options.database) && !options.env.T1_SECRET_KEY) {
-    throw new ConfigurationError('A PostgreSQL platform needs T1_SECRET_KEY, the key that encrypts its secrets.', 'Generate one with: openssl rand -hex 32');
-  }
-  const key = loadSecretKey(options.env, secretKeyFileFor(options.database));
   const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
   if (!Number.isInteger(retentionDays) || retentionDays < 1) {
     throw new ConfigurationError(`The retention must be a whole number of days, at least 1 (got ${retentionDays}).`, 'Pass --retention-days with a number from 1 to 3650.');
   }
+  if (isPostgresUrl(options.database) && !options.env.T1_SECRET_KEY) {
+    throw new ConfigurationError('A PostgreSQL platform needs T1_SECRET_KEY, the key that encrypts its secrets.', 'Generate one with: openssl rand -hex 32');
+  }
+  const key = loadSecretKey(options.env, secretKeyFileFor(options.database));
   const db = await openDatabase({ location: options.database });
   const clock = options.clock ?? systemClock;
   const secrets = secretBox(key);

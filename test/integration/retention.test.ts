@@ -1,13 +1,16 @@
 // Pruning by age: activity entries past the retention, rate-limit rows long out of their
 // window, and link/session tokens dead for longer than the retention go; the rest stay.
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import pg from 'pg';
 import { runT1 } from '../helpers/cli.ts';
 import { testClock } from '../helpers/action-kit.ts';
 import { startTestPlatform, tempDir, type TestPlatform } from '../helpers/platform.ts';
-import { openPlatform } from '../../src/platform/platform.ts';
-import { DEMO_ORG_ID } from '../../src/platform/seed/demo.ts';
+import { openPlatform, type Platform } from '../../src/platform/platform.ts';
+import { DEMO_ORG_ID, seedDemo } from '../../src/platform/seed/demo.ts';
+import { issueApiToken } from '../../src/platform/services/staff-auth.ts';
 import { PRUNE_BATCH_SIZE } from '../../src/platform/activity/retention.ts';
 import type { Db } from '../../src/platform/storage/database.ts';
 import type { NewToken } from '../../src/platform/storage/schema.ts';
@@ -22,17 +25,59 @@ const ahead = (ms: number) => new Date(NOW + ms).toISOString();
 const clock = testClock();
 clock.freeze(NOW);
 
-let t: TestPlatform;
+// Runs with PostgreSQL too when a server is reachable (see postgres.test.ts).
+const PG_ADMIN_URL = process.env.T1_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function pgAdmin(statement: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query(statement);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const pgAvailable = await pgAdmin('select 1');
+
+/** A platform under test: its database, an agent token and base URL, and how to close it. */
+interface Subject {
+  platform: Platform;
+  url: string;
+  agentToken: string;
+  close(): Promise<void>;
+}
+
+async function sqliteSubject(): Promise<Subject> {
+  const t: TestPlatform = await startTestPlatform({ clock });
+  return { platform: t.platform, url: t.url, agentToken: t.tokens.agent, close: () => t.close() };
+}
+
+async function postgresSubject(): Promise<Subject> {
+  const name = `t1_test_${randomBytes(4).toString('hex')}`;
+  await pgAdmin(`create database ${name}`);
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  const platform = await openPlatform({ database: url.toString(), publicUrl: 'http://127.0.0.1:4747', env: { T1_SECRET_KEY: randomBytes(32).toString('hex') }, clock });
+  await seedDemo(platform.ctx.db, platform.ctx);
+  const { token } = await issueApiToken(platform.ctx.db, platform.ctx, { orgId: DEMO_ORG_ID, role: 'agent', name: 'retention test', createdBy: 'test' });
+  const base = await platform.listen('127.0.0.1', 0);
+  return {
+    platform,
+    url: base,
+    agentToken: token,
+    async close() {
+      await platform.close();
+      await pgAdmin(`drop database if exists ${name}`);
+    },
+  };
+}
+
+let t: Subject;
 let db: Db;
-beforeAll(async () => {
-  t = await startTestPlatform({ clock });
-  db = t.platform.ctx.db;
-  // Whatever the demo seed left that is already due goes first, so each test counts only its own rows.
-  await t.platform.pruner.pruneOnce();
-});
-afterAll(async () => {
-  await t.close();
-});
 
 function activity(id: string, createdAt: string) {
   return { id, kind: 'link.used', outcome: 'ok', org_id: DEMO_ORG_ID, created_at: createdAt };
@@ -50,8 +95,24 @@ async function rateKeys(): Promise<Set<string>> {
   return new Set((await db.selectFrom('rate_limits').select('key').execute()).map((r) => r.key));
 }
 
-describe('pruning', () => {
-  it('deletes exactly the old activity, stale rate-limit rows and long-dead link tokens', async () => {
+const backends = [
+  { name: 'SQLite', open: sqliteSubject, run: true },
+  { name: 'PostgreSQL', open: postgresSubject, run: pgAvailable },
+];
+
+describe.each(backends)('pruning on $name', ({ open, run }) => {
+  beforeAll(async () => {
+    if (!run) return;
+    t = await open();
+    db = t.platform.ctx.db;
+    // Whatever the demo seed left that is already due goes first, so each test counts only its own rows.
+    await t.platform.pruner.pruneOnce();
+  });
+  afterAll(async () => {
+    if (run) await t.close();
+  });
+
+  it.runIf(run)('deletes exactly the old activity, stale rate-limit rows and long-dead link tokens', async () => {
     const beforeActivity = await ids('activity');
     const beforeTokens = await ids('tokens');
     const beforeRates = await rateKeys();
@@ -122,14 +183,14 @@ describe('pruning', () => {
       ]),
     );
     // The platform's own API tokens (issued by the test helper) still work.
-    const response = await fetch(`${t.url}/v1/org`, { headers: { authorization: `Bearer ${t.tokens.agent}` } });
+    const response = await fetch(`${t.url}/v1/organisation`, { headers: { authorization: `Bearer ${t.agentToken}` } });
     expect(response.status).toBe(200);
 
     // A second pass finds nothing more to do.
     expect(await t.platform.pruner.pruneOnce()).toEqual({ activity: 0, rateLimits: 0, tokens: 0 });
   });
 
-  it('works through more rows than one batch holds', async () => {
+  it.runIf(run)('works through more rows than one batch holds', async () => {
     const rows = 1200;
     expect(rows).toBeGreaterThan(2 * PRUNE_BATCH_SIZE);
     const chunk = 200;
@@ -152,7 +213,7 @@ describe('pruning', () => {
     expect(await ids('activity')).toContain('act_bulk_keep');
   });
 
-  it('serialises passes asked for at the same time', async () => {
+  it.runIf(run)('serialises passes asked for at the same time', async () => {
     await db.insertInto('activity').values(Array.from({ length: 700 }, (_, i) => activity(`act_twice_${i}`, ago(95 * DAY)))).execute();
     const [a, b] = await Promise.all([t.platform.pruner.pruneOnce(), t.platform.pruner.pruneOnce()]);
     expect(a.activity).toBe(700);

@@ -335,6 +335,8 @@ describe('mail delivery', () => {
       attempts: 0,
       lastError: null,
       sentAt: null,
+      cause: 'system',
+      causeActor: null,
     });
     const first = await emailLog(db, { userId: user.id, limit: 1 });
     expect(first.items.map((e) => e.id)).toEqual([newer.id]);

@@ -6,7 +6,8 @@ import type { Deps } from '../../cli/deps.ts';
 import { CliError, usageError } from '../../cli/errors.ts';
 import { EXIT } from '../../cli/exit-codes.ts';
 import type { Output } from '../../cli/render/output.ts';
-import { EMBEDDED_PUBLIC_URL } from '../../platform/embedded.ts';
+import { EMBEDDED_PUBLIC_URL, ensureCliToken } from '../../platform/embedded.ts';
+import { removeServing, writeServing } from '../../platform/embedded-serving.ts';
 import { openPlatform, type Platform } from '../../platform/platform.ts';
 import { humanLogStream } from '../../platform/log-format.ts';
 import { seedDemo } from '../../platform/seed/demo.ts';
@@ -51,6 +52,14 @@ function defaultPublicUrl(host: string, port: number): string {
   return `http://${shown}:${port}`;
 }
 
+/** The bound URL as a client on this machine reaches it: a wildcard host becomes loopback. */
+function localUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.hostname === '0.0.0.0') parsed.hostname = '127.0.0.1';
+  else if (parsed.hostname === '[::]') parsed.hostname = '[::1]';
+  return parsed.origin;
+}
+
 async function listenOrExplain(platform: Platform, host: string, port: number): Promise<string> {
   try {
     return await platform.listen(host, port);
@@ -86,9 +95,16 @@ export async function run(options: Options, deps: Deps): Promise<View> {
     trustProxy: trustProxySetting(options.trustProxy),
     retentionDays: options.retentionDays,
   });
+  let serving = false;
   try {
     const seeded = embedded || options.demo ? (await seedDemo(platform.ctx.db, platform.ctx)).created : false;
+    // t1 commands with no platform configured use this one: with the embedded CLI token.
+    if (embedded) await ensureCliToken(platform.ctx, deps.paths.dataDir);
     const url = await listenOrExplain(platform, options.host, options.port);
+    if (embedded) {
+      writeServing(deps.paths.dataDir, { url: localUrl(url), pid: process.pid, startedAt: deps.now().toISOString() });
+      serving = true;
+    }
     if (options.publicUrl === undefined && options.port === 0) {
       // Any free port was asked for: links can only name it once it is bound.
       publicUrl = defaultPublicUrl(options.host, Number(new URL(url).port));
@@ -108,6 +124,7 @@ export async function run(options: Options, deps: Deps): Promise<View> {
     const stoppedBy = await deps.untilStopped();
     return { url, publicUrl, database: describeDatabase(location), seeded, stoppedBy };
   } finally {
+    if (serving) removeServing(deps.paths.dataDir, process.pid);
     await platform.close();
   }
 }
