@@ -153,6 +153,11 @@ function ordinal(n: number): string {
 }
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+/** "2026-12-01 18:02 UTC" for an ISO time in an entry's detail. */
+const when = (value: unknown): string => {
+  const iso = text(value);
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(iso) ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : iso;
+};
 const linkName = (detail: Record<string, unknown>): string => LINK_KIND_NAMES[text(detail.linkKind)] ?? 'link';
 
 /** One plain sentence for an entry, e.g. "Sign-in refused: wrong password (3rd in a row)". */
@@ -180,7 +185,7 @@ export function describeActivity(entry: DescribableEntry): string {
     case 'link.used':
       return `${capitalise(linkName(d))} used`;
     case 'link.refused': {
-      if (entry.reason === 'already_used' && d.usedAt) return `${capitalise(linkName(d))} refused: already used at ${text(d.usedAt)}`;
+      if (entry.reason === 'already_used' && d.usedAt) return `${capitalise(linkName(d))} refused: already used at ${when(d.usedAt)}`;
       if (entry.reason === 'replaced' && d.replacedBy) return `${capitalise(linkName(d))} refused: replaced by a newer link (${text(d.replacedBy)})`;
       return `${capitalise(linkName(d))} refused: ${why}`;
     }
@@ -191,7 +196,7 @@ export function describeActivity(entry: DescribableEntry): string {
       return `Sign-in refused: ${why}${run}`;
     }
     case 'account.locked':
-      return `Account locked after ${Number(d.failures ?? 0)} failed sign-ins${d.until ? `, until ${text(d.until)}` : ''}`;
+      return `Account locked after ${Number(d.failures ?? 0)} failed sign-ins${d.until ? `, until ${when(d.until)}` : ''}`;
     case 'password.set':
       return d.linkKind === 'reset_password' ? 'New password chosen from a reset link' : 'Password set from an emailed link';
     case 'password.refused':

@@ -44,7 +44,7 @@ describe('describeActivity', () => {
 
   it('says when and by what a dead link was used or replaced', () => {
     expect(entry('link.refused', { outcome: 'refused', reason: 'already_used', detail: { linkKind: 'magic_link', usedAt: '2026-12-01T18:02:00.000Z' } })).toBe(
-      'Login link refused: already used at 2026-12-01T18:02:00.000Z',
+      'Login link refused: already used at 2026-12-01 18:02 UTC',
     );
     expect(entry('link.refused', { outcome: 'refused', reason: 'replaced', detail: { linkKind: 'verify_email', replacedBy: 'lnk_new' } })).toContain('replaced by a newer link (lnk_new)');
   });

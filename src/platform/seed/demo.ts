@@ -17,7 +17,8 @@ import type { SecretBox } from '../secret-box.ts';
 import { searchColumns } from '../services/user-search.ts';
 import { hashRecoveryCode, newRecoveryCodes } from '../services/recovery-codes.ts';
 import type { Db } from '../storage/database.ts';
-import type { NewEmail, NewEvent, NewRegistration, NewUser } from '../storage/schema.ts';
+import type { NewActivity, NewEmail, NewEvent, NewRegistration, NewUser } from '../storage/schema.ts';
+import type { ActivityCause } from '../../contract/activity.ts';
 import { renderEmail } from '../mail/templates.ts';
 
 export const DEMO_ORG_ID = 'org_demo';
@@ -338,6 +339,7 @@ export async function seedDemo(db: Db, deps: SeedDeps): Promise<{ created: boole
       await trx.insertInto('users').values(rows.users).execute();
       await trx.insertInto('registrations').values(rows.registrations).execute();
       await trx.insertInto('emails').values(rows.emails).execute();
+      for (let i = 0; i < rows.activity.length; i += 200) await trx.insertInto('activity').values(rows.activity.slice(i, i + 200)).execute();
       await trx.insertInto('staff').values(rows.staff).execute();
       // Recovery codes nobody knows, so agents see realistic counts; some already used.
       const enrolled = rows.users.filter((user) => user.mfa_confirmed_at);
@@ -395,6 +397,37 @@ function demoEmailFor(stage: RegistrationStage, type: RegistrationType, loginMet
   }
 }
 
+// The demo's people all used a current Chrome on Windows from a documentation network.
+const DEMO_VISITOR = {
+  email: null,
+  event_id: null,
+  outcome: 'ok',
+  reason: null,
+  detail: null,
+  cause: null,
+  actor: null,
+  staff_id: null,
+  request_id: null,
+  browser_family: 'chrome',
+  browser_version: '156',
+  browser_os: 'Windows',
+  browser_supported: 1,
+  network: '203.0.113.0/24',
+  token_id: null,
+  email_id: null,
+  webhook_id: null,
+} satisfies Omit<NewActivity, 'id' | 'org_id' | 'user_id' | 'kind' | 'created_at'>;
+
+// What the platform did on its own (webhooks, mail) has no browser.
+const NO_VISITOR = { browser_family: null, browser_version: null, browser_os: null, browser_supported: null, network: null };
+
+const DEMO_CAUSES: Record<RegistrationType, ActivityCause> = {
+  registration: 'registration_form',
+  invite: 'invitation',
+  webhook: 'webhook',
+  bulk: 'system',
+};
+
 function demoRows(deps: SeedDeps, passwordHash: string) {
   const now = deps.clock.now();
   const iso = (date: Date) => date.toISOString();
@@ -421,7 +454,10 @@ function demoRows(deps: SeedDeps, passwordHash: string) {
   const users: NewUser[] = [];
   const registrations: NewRegistration[] = [];
   const emails: NewEmail[] = [];
+  const activity: NewActivity[] = [];
   PEOPLE.forEach((person, index) => {
+    const note = (at: Date, kind: string, fields: Partial<NewActivity> = {}) =>
+      activity.push({ ...DEMO_VISITOR, id: `act_${deps.tokens.id()}`, org_id: DEMO_ORG_ID, user_id: userId, kind, created_at: iso(at), ...fields });
     const userId = `usr_${deps.tokens.id()}`;
     // Spread sign-ups out: ten days after the event was announced, twelve hours apart.
     const regs = person.regs.map(([key, role, type, status, stage]) => {
@@ -456,8 +492,24 @@ function demoRows(deps: SeedDeps, passwordHash: string) {
       created_at: iso(signedUpAt),
       updated_at: iso(person.locked ? now : signedUpAt),
     });
+    if (person.locked) {
+      // Ten wrong passwords in a row yesterday evening locked the account.
+      for (let failures = 1; failures <= 10; failures++) {
+        note(minutesFrom(now, -DAY + failures), 'sign_in.failed', { event_id: regs[0]!.event.row.id, outcome: 'refused', reason: 'wrong_password', detail: JSON.stringify({ failures }) });
+      }
+      note(minutesFrom(now, -DAY + 10), 'account.locked', { event_id: regs[0]!.event.row.id, detail: JSON.stringify({ failures: 10, until: iso(minutesFrom(now, 365 * DAY)) }) });
+    }
     for (const reg of regs) {
       const template = demoEmailFor(reg.stage, reg.type, reg.event.row.login_method);
+      const cause = DEMO_CAUSES[reg.type];
+      const about = { event_id: reg.event.row.id, cause };
+      if (reg.type === 'registration') note(minutesFrom(reg.created, -0.05), 'registration.submitted', { ...about, detail: JSON.stringify({ loginMethod: reg.event.row.login_method }) });
+      if (reg.type === 'webhook') note(reg.created, 'webhook.received', { ...about, ...NO_VISITOR, detail: JSON.stringify({ created: true }) });
+      if (EMAIL_PROVEN_STAGES.has(reg.stage)) {
+        const via = reg.event.row.login_method === 'magic_link' ? 'login link' : reg.type === 'invite' ? 'password set' : 'email verified';
+        note(minutesFrom(reg.created, 7), 'registration.completed', { ...about, detail: JSON.stringify({ via }) });
+      }
+      if (reg.attended) note(reg.attended, 'visit.first', about);
       if (template) {
         const sentAt = minutesFrom(reg.created, 1);
         const emailId = `eml_${deps.tokens.id()}`;
@@ -488,7 +540,11 @@ function demoRows(deps: SeedDeps, passwordHash: string) {
           created_at: iso(reg.created),
           sent_at: iso(sentAt),
           updated_at: iso(sentAt),
+          cause,
         });
+        const subject = emails.at(-1)!.subject;
+        note(reg.created, 'mail.queued', { ...about, ...NO_VISITOR, email_id: emailId, detail: JSON.stringify({ template, subject, cause }) });
+        note(sentAt, 'mail.sent', { ...about, ...NO_VISITOR, cause: 'system', email_id: emailId, detail: JSON.stringify({ template, subject, attempts: 1 }) });
       }
       registrations.push({
         id: `reg_${deps.tokens.id()}`,
@@ -518,6 +574,7 @@ function demoRows(deps: SeedDeps, passwordHash: string) {
     users,
     registrations,
     emails,
+    activity,
     staff: STAFF.map((member) => ({
       id: `stf_${deps.tokens.id()}`,
       org_id: DEMO_ORG_ID,
