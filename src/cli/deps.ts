@@ -47,6 +47,30 @@ export interface DepsOverrides {
   untilStopped?: () => Promise<string>;
 }
 
+/** How long a served embedded platform gets to answer its health check. */
+const SERVED_HEALTH_TIMEOUT_MS = 1_000;
+
+/**
+ * The platform `t1 platform start` serves on the embedded database, when its serving
+ * file names a live process that answers its health check; else undefined (no file, a
+ * stale one, no token yet, or no answer), and the caller starts the platform in-process.
+ */
+async function servedEmbeddedPlatform(dataDir: string): Promise<{ url: string; pid: number; token: string } | undefined> {
+  const { processAlive, readCliToken, readServing } = await import('../platform/embedded-serving.ts');
+  const record = readServing(dataDir);
+  if (!record || !processAlive(record.pid)) return undefined;
+  const token = readCliToken(dataDir);
+  if (!token) return undefined;
+  try {
+    const response = await fetch(new URL('/v1/health', record.url), { signal: AbortSignal.timeout(SERVED_HEALTH_TIMEOUT_MS) });
+    const body = response.ok ? ((await response.json()) as { ok?: unknown }) : undefined;
+    if (body?.ok !== true) return undefined;
+  } catch {
+    return undefined;
+  }
+  return { url: record.url, pid: record.pid, token };
+}
+
 function untilSignalled(): Promise<string> {
   return new Promise((resolve) => {
     const stop = (signal: string) => {
@@ -96,6 +120,12 @@ export function createDeps(io: IO, env: NodeJS.ProcessEnv, flags: GlobalFlags, o
         EXIT.auth,
         `Run "t1 login --api-url ${baseUrl}", or set T1_TOKEN.`,
       );
+    }
+    const served = baseUrl ? undefined : await servedEmbeddedPlatform(paths.dataDir);
+    if (served) {
+      output.notice(`Using the platform served by "t1 platform start" at ${served.url} (pid ${served.pid}).`);
+      baseUrl = served.url;
+      token = served.token;
     }
     if (!baseUrl) {
       const { startEmbeddedPlatform } = await import('../platform/embedded.ts');

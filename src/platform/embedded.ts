@@ -1,9 +1,10 @@
 // The platform t1 starts in-process when no platform is configured: a SQLite file in the
 // data folder, seeded with the demo organisation on first use, listening on loopback
 // only, with an admin token for the CLI kept in a file only the owner can read.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashToken } from './clock.ts';
+import { cliTokenFile, readCliToken } from './embedded-serving.ts';
 import { openPlatform, type Platform } from './platform.ts';
 import { DEMO_ORG_ID, seedDemo } from './seed/demo.ts';
 import { issueApiToken } from './services/staff-auth.ts';
@@ -30,13 +31,13 @@ export function embeddedDatabase(dataDir: string): string {
   return join(dataDir, 'platform.db');
 }
 
-async function cliToken(ctx: PlatformContext, file: string): Promise<string> {
-  let existing: string | undefined;
-  try {
-    existing = readFileSync(file, 'utf8').trim();
-  } catch {
-    existing = undefined;
-  }
+/**
+ * The admin token the CLI uses on the embedded database, kept in `<dataDir>/cli-token`
+ * (mode 0600): the one in the file while it is still valid, else a new one. Both the
+ * in-process platform and `t1 platform start` (without --db) make sure it exists.
+ */
+export async function ensureCliToken(ctx: PlatformContext, dataDir: string): Promise<string> {
+  const existing = readCliToken(dataDir);
   if (existing) {
     const row = await ctx.db
       .selectFrom('tokens')
@@ -52,7 +53,7 @@ async function cliToken(ctx: PlatformContext, file: string): Promise<string> {
     name: 'embedded t1',
     createdBy: 'embedded platform',
   });
-  writeFileSync(file, `${issued.token}\n`, { mode: 0o600 });
+  writeFileSync(cliTokenFile(dataDir), `${issued.token}\n`, { mode: 0o600 });
   return issued.token;
 }
 
@@ -65,7 +66,7 @@ export async function startEmbeddedPlatform(options: EmbeddedOptions): Promise<E
   });
   try {
     const { created } = await seedDemo(platform.ctx.db, platform.ctx);
-    const token = await cliToken(platform.ctx, join(options.dataDir, 'cli-token'));
+    const token = await ensureCliToken(platform.ctx, options.dataDir);
     const url = await platform.listen('127.0.0.1', 0);
     return {
       url,
