@@ -321,6 +321,27 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     .argument('<event>', 'event slug or id')
     .addHelpText('after', examples('t1 events show product-summit-2027'))
     .action(action(() => import('../commands/events/show.ts'), ([ref]) => ({ ref })));
+  events
+    .command('check-email')
+    .description("would the event's address rules (approved domains, public email providers) accept this email? Registers nobody")
+    .argument('<event>', 'event slug or id')
+    .argument('<email>', 'the address the caller wants to register with')
+    .addHelpText('after', examples('t1 events check-email product-summit-2027 jane.doe@contoso.example', 't1 events check-email customer-day-live someone@gmail.com --json'))
+    .action(action(() => import('../commands/events/check-email.ts'), ([event, email]) => ({ event, email })));
+
+  const browser = program.command('browser').description('browsers the event pages support');
+  browser
+    .command('check')
+    .description("is the caller's browser supported, and what to tell them (works offline: no platform needed)")
+    .argument('<user-agent>', 'the User-Agent string, in quotes')
+    .addHelpText(
+      'after',
+      examples(
+        't1 browser check "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"',
+        't1 browser check "$UA" --json',
+      ),
+    )
+    .action(action(() => import('../commands/browser/check.ts'), ([userAgent]) => ({ userAgent })));
   withAction(
     events
       .command('webhook-secret')

@@ -22,6 +22,7 @@ import {
   unlockResultSchema,
   createdTokenSchema,
   eventDetailSchema,
+  emailCheckSchema,
   eventSummarySchema,
   pageSchema,
   registrationStatusViewSchema,
@@ -59,6 +60,7 @@ import type {
   CreateTokenBody,
   CreatedToken,
   EventDetail,
+  EmailCheck,
   EventSummary,
   ListEventsQuery,
   Page,
@@ -223,6 +225,11 @@ export class PlatformClient {
   /** `ref` is an event id or slug. */
   getEvent(ref: string): Promise<EventDetail> {
     return this.#request('GET', `/v1/events/${encodeURIComponent(ref)}`, { schema: eventDetailSchema });
+  }
+
+  /** Whether the event's domain rules would let `email` register; nothing is registered. */
+  checkEventEmail(eventRef: string, email: string): Promise<EmailCheck> {
+    return this.#request('GET', `/v1/events/${encodeURIComponent(eventRef)}/email-check`, { query: { email }, schema: emailCheckSchema });
   }
 
   createToken(body: CreateTokenBody, idempotencyKey?: string): Promise<CreatedToken> {

@@ -170,6 +170,29 @@ export const eventDetailSchema = eventSummarySchema.extend({
 });
 export type EventDetail = z.infer<typeof eventDetailSchema>;
 
+/** GET /v1/events/:event/email-check?email=: would the event's domain rules let this address register? */
+export const emailCheckQuerySchema = z.strictObject({
+  email: z.string({ error: (issue) => (issue.input === undefined ? 'email is required' : 'email must be given once, as text') }).trim().min(1, 'email must not be empty').max(320, 'email is too long'),
+});
+export type EmailCheckQuery = z.input<typeof emailCheckQuerySchema>;
+
+export const EMAIL_REFUSAL_REASONS = ['invalid_email', 'domain_not_approved', 'public_domain'] as const;
+
+export const emailCheckSchema = z.object({
+  event: z.object({ id: z.string(), slug: z.string(), title: z.string() }),
+  /** The address as registration would read it (trimmed, lower case). */
+  email: z.string(),
+  domain: z.string(),
+  accepted: z.boolean(),
+  reason: z.enum(EMAIL_REFUSAL_REASONS).nullable(),
+  /** What the registration page would tell the person, or null when accepted. */
+  message: z.string().nullable(),
+  /** Empty: any domain (subject to the public-provider rule). */
+  approvedDomains: z.array(z.string()),
+  refusePublicDomains: z.boolean(),
+});
+export type EmailCheck = z.infer<typeof emailCheckSchema>;
+
 export const registrationStatusViewSchema = z.object({
   user: z.object({ id: z.string(), email: z.string(), fullName: z.string() }),
   event: z.object({

@@ -7,6 +7,12 @@ const FAMILIES: Record<string, string> = {
   firefox: 'Firefox',
   safari: 'Safari',
   internet_explorer: 'Internet Explorer',
+  samsung_internet: 'Samsung Internet',
+  opera: 'Opera',
+  opera_android: 'Opera for Android',
+  android_webview: 'Android WebView',
+  ios_webview: 'an in-app browser',
+  chromium: 'Chromium',
   other: 'an unrecognised browser or program',
 };
 

@@ -1,7 +1,8 @@
 // What the activity log keeps of a visitor: the browser (family, version, operating
 // system, whether the event pages support it) and the network, never the full address.
 import { isIPv4, isIPv6 } from 'node:net';
-import { detectBrowser, isSupported } from '../pages/browser-support.ts';
+import { getParser } from 'bowser';
+import { identifyBrowser, isSupported } from '../pages/browser-support.ts';
 
 export interface BrowserInfo {
   family: string;
@@ -10,30 +11,23 @@ export interface BrowserInfo {
   supported: boolean | null;
 }
 
-const OPERATING_SYSTEMS: [RegExp, string][] = [
-  [/Windows NT/, 'Windows'],
-  [/iPhone|iPad|iPod/, 'iOS'],
-  [/Android/, 'Android'],
-  [/CrOS/, 'ChromeOS'],
-  [/Mac OS X|Macintosh/, 'macOS'],
-  [/Linux/, 'Linux'],
-];
-
+/** The operating system a User-Agent names, as bowser reads it ("Windows", "iOS", "ChromeOS"...), or null. */
 export function operatingSystem(userAgent: string): string | null {
-  return OPERATING_SYSTEMS.find(([pattern]) => pattern.test(userAgent))?.[1] ?? null;
+  if (!userAgent.trim()) return null;
+  const name = getParser(userAgent).getOSName();
+  return name === 'Chrome OS' ? 'ChromeOS' : name || null;
 }
 
 /** The browser behind a User-Agent; "other" for agents the pages do not recognise (scripts, scanners). */
 export function browserInfo(userAgent: string | null | undefined): BrowserInfo | null {
   if (!userAgent) return null;
   const ua = userAgent.slice(0, 512);
-  const detected = detectBrowser(ua);
-  const os = operatingSystem(ua);
-  if (!detected) return { family: 'other', version: null, os, supported: null };
+  const detected = identifyBrowser(ua);
+  if (!detected) return { family: 'other', version: null, os: operatingSystem(ua), supported: null };
   return {
     family: detected.family,
     version: Number.isFinite(detected.major) ? String(detected.major) : null,
-    os,
+    os: detected.os,
     supported: isSupported(detected),
   };
 }

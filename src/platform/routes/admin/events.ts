@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { actionContextSchema, invitationBodySchema, listEventsQuerySchema, referenceSchema, type WebhookSecret } from '../../../contract/schemas.ts';
+import { actionContextSchema, emailCheckQuerySchema, invitationBodySchema, listEventsQuerySchema, referenceSchema, type EmailCheck, type WebhookSecret } from '../../../contract/schemas.ts';
+import { emailDomain } from '../../data/public-email-domains.ts';
+import { approvedDomains, emailProblem } from '../../services/registration.ts';
 import { invite } from '../../services/invitations.ts';
 import { newWebhookSecret } from '../../services/webhooks.ts';
 import type { PlatformContext } from '../../context.ts';
-import { getEvent, listEvents } from '../../services/events.ts';
+import { findEventRow, getEvent, listEvents } from '../../services/events.ts';
 import { parseInput } from '../validation.ts';
 import { caller } from './auth-hook.ts';
 import { auditedAction } from './support-action.ts';
@@ -23,6 +25,26 @@ export function eventRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     const principal = caller(request, 'viewer');
     const { event } = parseInput(eventParams, request.params, 'params');
     return getEvent(ctx.db, principal.orgId, event, ctx.clock.now(), ctx.publicUrl);
+  });
+
+  // Read-only: the same address rules as the registration form, without registering anyone.
+  app.get('/events/:event/email-check', async (request): Promise<EmailCheck> => {
+    const principal = caller(request, 'viewer');
+    const { event: ref } = parseInput(eventParams, request.params, 'params');
+    const query = parseInput(emailCheckQuerySchema, request.query, 'query');
+    const event = await findEventRow(ctx.db, principal.orgId, ref);
+    const email = query.email.toLowerCase();
+    const problem = emailProblem(event, email);
+    return {
+      event: { id: event.id, slug: event.slug, title: event.title },
+      email,
+      domain: email.includes('@') ? emailDomain(email) : '',
+      accepted: problem === null,
+      reason: problem?.reason ?? null,
+      message: problem?.message ?? null,
+      approvedDomains: approvedDomains(event),
+      refusePublicDomains: event.refuse_public_domains === 1,
+    };
   });
 
   app.post('/events/:event/invitations', async (request, reply) => {
