@@ -98,6 +98,8 @@ export async function openPlatform(options: OpenPlatformOptions): Promise<Platfo
     await db.destroy();
     throw error;
   }
+  const tokens = options.tokens ?? cryptoTokens;
+  const activity = options.activityWriter ?? databaseActivityWriter(tokens);
   const delivery = options.smtpUrl
     ? createMailDelivery({
         db,
@@ -106,20 +108,20 @@ export async function openPlatform(options: OpenPlatformOptions): Promise<Platfo
         transport: await createSmtpTransport(options.smtpUrl),
         from: options.mailFrom ?? DEFAULT_MAIL_FROM,
         pollIntervalMs: options.mailPollMs,
-        tokens: options.tokens,
-        activity: options.activityWriter,
+        tokens,
+        activity,
       })
     : null;
   const ctx: PlatformContext = {
     db,
     clock,
-    tokens: options.tokens ?? cryptoTokens,
+    tokens,
     secrets,
     publicUrl: options.publicUrl,
     version: VERSION,
     signInDelayMs: options.signInDelayMs ?? growingDelayMs,
     origin: SYSTEM_ORIGIN,
-    activity: options.activityWriter ?? databaseActivityWriter,
+    activity,
     mail: { deliveryEnabled: delivery !== null, wake: () => delivery?.wake() },
   };
   const app = await buildApp(ctx, { logStream: options.logStream, logLevel: options.logLevel, trustProxy: options.trustProxy });

@@ -102,7 +102,7 @@ afterEach(async () => {
 });
 
 function outboxDeps(deliveryEnabled = true): OutboxDeps {
-  return { clock, tokens: cryptoTokens, secrets, deliveryEnabled, origin: SYSTEM_ORIGIN, activity: databaseActivityWriter };
+  return { clock, tokens: cryptoTokens, secrets, deliveryEnabled, origin: SYSTEM_ORIGIN, activity: databaseActivityWriter(cryptoTokens) };
 }
 
 function varsWithToken(token: string): TemplateVars {

@@ -63,6 +63,7 @@ export async function personLinks(
           .where('token_id', 'in', items.map((i) => i.id))
           .where('kind', 'in', ['link.opened', 'link.used'])
           .orderBy('created_at')
+          .orderBy('id')
           .execute();
   const now = query.now.toISOString();
   const last = items.at(-1);

@@ -69,7 +69,8 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
   const maxAttempts = options.maxAttempts ?? 8;
   const leaseMs = options.leaseMs ?? 60_000;
   const log = options.log ?? (() => {});
-  const activityDeps = { clock, tokens: options.tokens ?? cryptoTokens, origin: SYSTEM_ORIGIN, activity: options.activity ?? databaseActivityWriter };
+  const tokens = options.tokens ?? cryptoTokens;
+  const activityDeps = { clock, tokens, origin: SYSTEM_ORIGIN, activity: options.activity ?? databaseActivityWriter(tokens) };
 
   const iso = (offsetMs = 0): string => new Date(clock.now().getTime() + offsetMs).toISOString();
 

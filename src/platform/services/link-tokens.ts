@@ -56,14 +56,17 @@ export async function issueLink(db: Db, deps: ActivityDeps & { publicUrl: string
     payloadSealed: input.payloadSealed,
     cause: deps.origin.cause,
   });
+  const nowIso = deps.clock.now().toISOString();
+  // Links that already expired stay "expired": that is what the person saw.
   const replaced = await db
     .updateTable('tokens')
-    .set({ revoked_at: deps.clock.now().toISOString(), replaced_by: id })
+    .set({ revoked_at: nowIso, replaced_by: id })
     .where('user_id', '=', input.userId)
     .where('kind', '=', input.kind)
     .where('id', '!=', id)
     .where('used_at', 'is', null)
     .where('revoked_at', 'is', null)
+    .where('expires_at', '>', nowIso)
     .executeTakeFirst();
   await recordActivity(db, deps, {
     orgId: input.orgId,

@@ -290,6 +290,13 @@ const activityLog: Migration = {
     await db.schema.alterTable('emails').addColumn('cause', 'text').execute();
     await db.schema.alterTable('emails').addColumn('cause_actor', 'text').execute();
     await db.schema.createIndex('audit_target_created').on('audit_log').columns(['target_user_id', 'created_at', 'id']).execute();
+    // The timeline pages by (time, id) in SQL and merges its sources in code: both must
+    // order these columns as bytes, as SQLite does.
+    if (db.getExecutor().adapter instanceof PostgresAdapter) {
+      for (const [table, column] of [['activity', 'id'], ['activity', 'created_at'], ['audit_log', 'id'], ['audit_log', 'created_at']] as const) {
+        await sql`alter table ${sql.table(table)} alter column ${sql.ref(column)} type text collate "C"`.execute(db);
+      }
+    }
   },
 };
 
