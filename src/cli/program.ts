@@ -248,6 +248,32 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
     .addHelpText('after', examples('t1 mfa reset hiroshi.tanaka@contoso.example --ticket SUP-1234', 't1 mfa reset hiroshi.tanaka@contoso.example --verified-by "video call with ID" --yes'))
     .action(action(() => import('../commands/mfa/reset.ts'), ([email], o) => ({ email, verifiedBy: o.verifiedBy, ...actionFlags(o) })));
 
+  program
+    .command('troubleshoot')
+    .description('a troubleshooting runbook of the support guide: questions, live checks, what to tell the caller, the fix ("list" lists topics)')
+    .argument('[topic]', 'topic id, or "list"; on a terminal, omit it to search by what the caller says')
+    .option('--email <email>', "the caller's email")
+    .option('--event <event>', 'event slug or id')
+    .option('--user-agent <ua>', "the caller's browser User-Agent")
+    .option('--answer <key=value>', 'an answer to one of the runbook questions (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--reason <text>', 'reason recorded with any fix run (default: the topic)')
+    .option('--ticket <id>', 'support ticket id recorded with any fix run')
+    .addHelpText(
+      'after',
+      examples('t1 troubleshoot', 't1 troubleshoot list', 't1 troubleshoot credentials-incorrect --email yuki.sato@proseware.example --event product-summit-2027 --no-input --json'),
+    )
+    .action(
+      action(() => import('../commands/troubleshoot/run.ts'), ([topic], o) => ({
+        topic,
+        email: o.email,
+        event: o.event,
+        userAgent: o.userAgent,
+        answer: o.answer as string[],
+        reason: o.reason,
+        ticket: o.ticket,
+      })),
+    );
+
   const mail = program.command('mail').description('emails the platform sent');
   mail
     .command('log')

@@ -3,11 +3,20 @@
 import type { IO } from './io.ts';
 import { CancelledError, usageError } from './errors.ts';
 
+export interface SearchChoice<T extends string> {
+  name: string;
+  value: T;
+  description?: string;
+}
+
 export interface Prompter {
-  input(message: string, flagHint: string): Promise<string>;
+  /** With optional, an empty answer is accepted. */
+  input(message: string, flagHint: string, options?: { optional?: boolean }): Promise<string>;
   password(message: string, flagHint: string): Promise<string>;
   select<T extends string>(message: string, choices: { name: string; value: T; description?: string }[]): Promise<T>;
   confirm(message: string, flagHint: string): Promise<boolean>;
+  /** A list narrowed as the agent types. */
+  search<T extends string>(message: string, source: (term: string | undefined) => SearchChoice<T>[]): Promise<T>;
 }
 
 function isCancel(error: unknown): boolean {
@@ -27,13 +36,15 @@ export function terminalPrompter(io: IO, interactive: boolean): Prompter {
     }
   };
   return {
-    input: (message, flagHint) =>
-      ask(flagHint, (p) => p.input({ message, required: true }, context)),
+    input: (message, flagHint, options) =>
+      ask(flagHint, (p) => p.input({ message, required: !options?.optional }, context)),
     password: (message, flagHint) =>
       ask(flagHint, (p) => p.password({ message, mask: true }, context)),
     select: (message, choices) =>
       ask('pass the choice as a flag', (p) => p.select({ message, choices }, context)),
     confirm: (message, flagHint) =>
       ask(flagHint, (p) => p.confirm({ message, default: false }, context)),
+    search: (message, source) =>
+      ask('name the topic as an argument', (p) => p.search({ message, source: async (term) => source(term) }, context)),
   };
 }

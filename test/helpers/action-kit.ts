@@ -75,6 +75,7 @@ export function confirming(answer: boolean): Prompter & { asked: string[] } {
     asked,
     input: refuse,
     password: refuse,
+    search: refuse,
     select: refuse,
     async confirm(message: string) {
       asked.push(message);

@@ -36,6 +36,7 @@ function choosing(slug: string) {
   const prompter: Prompter = {
     input: refuse,
     password: refuse,
+    search: refuse,
     confirm: refuse,
     async select<T extends string>(message: string, choices: { name: string; value: T }[]): Promise<T> {
       asked.push({ message, values: choices.map((c) => c.value) });
