@@ -106,7 +106,7 @@ function contentFor(template: TemplateName, vars: TemplateVars): Content {
       return {
         subject: 'Set up two-factor authentication',
         paragraphs: [
-          `Your ${vars.organisationName} account needs two-factor authentication. Open the link, scan the QR code with an authenticator app on your phone (for example Google Authenticator), and enter the code it shows.`,
+          `Here is your link to set up two-factor authentication for your ${vars.organisationName} account: it adds a code from an authenticator app to your password. Open the link, scan the QR code with an authenticator app on your phone (for example Google Authenticator), and enter the code it shows.`,
           'From then on you will type a code from the app each time you sign in.',
         ],
         button: { label: 'Set up two-factor authentication', url: requireUrl(template, vars) },

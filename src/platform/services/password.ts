@@ -85,15 +85,22 @@ export async function startPasswordReset(
   return { url: null, expiresAt: link.expiresAt, email };
 }
 
-/** The policy that applies to a link: its event's, else the platform default. */
+/**
+ * The policy that applies to a link: its event's; for a link tied to no event, the
+ * strictest of the person's events (one password serves them all), else the default.
+ */
 export async function policyForLink(db: Db, link: TokenRow): Promise<PasswordPolicy> {
-  if (!link.event_id) return DEFAULT_PASSWORD_POLICY;
-  const event = await db
+  const events = await db
     .selectFrom('events')
     .select(['password_min_length', 'password_max_length'])
-    .where('id', '=', link.event_id)
-    .executeTakeFirst();
-  return event ? { minLength: event.password_min_length, maxLength: event.password_max_length } : DEFAULT_PASSWORD_POLICY;
+    .$if(link.event_id !== null, (q) => q.where('id', '=', link.event_id!))
+    .$if(link.event_id === null, (q) => q.where('id', 'in', db.selectFrom('registrations').select('event_id').where('user_id', '=', link.user_id!)))
+    .execute();
+  if (events.length === 0) return DEFAULT_PASSWORD_POLICY;
+  const minLength = Math.max(...events.map((e) => e.password_min_length));
+  // Never below the longest minimum, so some password always fits.
+  const maxLength = Math.max(minLength, Math.min(...events.map((e) => e.password_max_length)));
+  return { minLength, maxLength };
 }
 
 export interface PasswordSetOutcome {
