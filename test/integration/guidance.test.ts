@@ -56,3 +56,14 @@ describe('a password reset without --event', () => {
     expect(refused.body).toContain('Use at least 14 characters.');
   });
 });
+
+describe('next steps on a terminal', () => {
+  it('users show points a locked person to the unlock, and mfa status to what the 2FA state calls for', async () => {
+    const show = await world.t1(['users', 'show', DEMO_EXAMPLES.lockedPerson], { tty: true });
+    expect(show.stderr).toContain(`Next: sign-in is locked: t1 users unlock ${DEMO_EXAMPLES.lockedPerson}`);
+    const mfa = await world.t1(['mfa', 'status', DEMO_EXAMPLES.twoFactorPerson], { tty: true });
+    expect(mfa.stderr).toMatch(/Next: .*recovery code/);
+    const piped = await world.t1(['users', 'show', DEMO_EXAMPLES.lockedPerson]);
+    expect(piped.stderr).toBe('');
+  });
+});

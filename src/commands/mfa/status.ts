@@ -26,7 +26,18 @@ export function render(view: View, out: Output): void {
       view.pendingEnrollment ? `link created ${formatUtc(view.pendingEnrollment.createdAt)}, expires ${formatUtc(view.pendingEnrollment.expiresAt)}` : 'none',
     ],
   ]);
-  if (view.enrolled && view.recoveryCodesLeft <= 2) {
-    out.hint('Few recovery codes left: a new enrollment (t1 mfa qr) issues ten fresh ones.');
+  // A pointer for the agent at a terminal; scripts get the data alone.
+  if (out.tty) out.hint(`Next: ${nextStep(view)}`);
+}
+
+/** What an agent does next with this 2FA state. */
+function nextStep(view: View): string {
+  if (view.enrolled && view.recoveryCodesLeft === 0) {
+    return `no recovery codes are left; if the phone is lost, start a reset that replaces 2FA: t1 password reset ${view.email} --send (or t1 troubleshoot lost-phone)`;
   }
+  if (view.enrolled && view.recoveryCodesLeft <= 2) return `few recovery codes left: a new enrollment issues ten fresh ones: t1 mfa qr ${view.email} --send`;
+  if (view.enrolled) return `a caller who lost their phone can sign in with a recovery code; see t1 troubleshoot lost-phone`;
+  if (view.pendingEnrollment) return `the person still has to open the enrollment link; if it is lost, send a new one: t1 mfa qr ${view.email} --send`;
+  if (view.requiredByOrganisation) return `the organisation requires 2FA: the person enrolls at their next sign-in, or send the link now: t1 mfa qr ${view.email} --send`;
+  return 'nothing to do: 2FA is optional for this person';
 }

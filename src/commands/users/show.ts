@@ -40,4 +40,16 @@ export async function render(user: View, out: Output): Promise<void> {
     ['Event', 'Role', 'Type', 'Status', 'Registered'],
     user.registrations.map((r) => [r.eventSlug, r.role, r.type, statusStage(r.status, r.stage), formatUtc(r.createdAt)]),
   );
+  // A pointer for the agent at a terminal; scripts get the data alone.
+  if (out.tty) out.hint(`Next: ${nextStep(user)}`);
+}
+
+/** Where an agent goes from the profile. */
+function nextStep(user: View): string {
+  if (user.account.blocked) return 'the account is blocked by the organiser; tier one does not lift blocks: escalate with t1 escalate';
+  if (user.account.locked) return `sign-in is locked: t1 users unlock ${user.email}`;
+  if (!user.account.passwordSet) return `no password is set yet: t1 status ${user.email} says which email gets them in`;
+  const [only] = user.registrations;
+  const event = user.registrations.length === 1 && only ? ` --event ${only.eventSlug}` : '';
+  return `what each registration means: t1 status ${user.email}${event}; what happened to them: t1 users timeline ${user.email}; everything at once: t1 diagnose ${user.email}`;
 }
