@@ -3,6 +3,7 @@
 import type { PlatformClient } from '../client/platform-client.ts';
 import { ApiError } from '../client/errors.ts';
 import type {
+  EmailCheck,
   EmailLogEntry,
   EventDetail,
   LinkView,
@@ -10,6 +11,7 @@ import type {
   RegistrationStatusView,
   TimelineEntry,
   UserDetail,
+  WhoAmI,
 } from '../contract/schemas.ts';
 
 export interface PlatformFacts {
@@ -23,6 +25,10 @@ export interface PlatformFacts {
   mails(email: string): Promise<EmailLogEntry[]>;
   links(email: string): Promise<LinkView[]>;
   mfa(email: string): Promise<MfaStatus | null>;
+  /** Who runs the topic: the agent's role decides which fixes they may be offered. */
+  whoAmI(): Promise<WhoAmI>;
+  /** Would the event's address rules (approved domains, public providers) accept this address? Null when there is no such event. */
+  emailCheck(event: string, email: string): Promise<EmailCheck | null>;
 }
 
 const TIMELINE_DEPTH = 200;
@@ -64,6 +70,8 @@ export function platformFacts(client: PlatformClient): PlatformFacts {
     mails: (email) => once(`mails:${email}`, async () => ((await facts.user(email)) ? collect(client.iterateEmailLog(email, { limit: 50 }), 50) : [])),
     links: (email) => once(`links:${email}`, async () => ((await facts.user(email)) ? collect(client.iterateUserLinks(email, { limit: 50 }), 50) : [])),
     mfa: (email) => once(`mfa:${email}`, async () => ((await facts.user(email)) ? client.mfaStatus(email) : null)),
+    whoAmI: () => once('whoami', () => client.whoAmI()),
+    emailCheck: (event, email) => once(`email-check:${event}:${email}`, () => orNull(client.checkEventEmail(event, email))),
   };
   return facts;
 }
