@@ -243,10 +243,39 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
       .command('reset')
       .description("remove a person's 2FA after verifying their identity (admin)")
       .argument('<email>', "the person's email")
-      .option('--verified-by <method>', 'how identity was verified, instead of the checklist questions'),
+      .option('--verified-by <method>', 'how identity was verified, instead of the checklist questions')
+      .option('--identity-check', 'rely on the code the person read back ("t1 identity check") in the last 30 minutes'),
   )
-    .addHelpText('after', examples('t1 mfa reset hiroshi.tanaka@contoso.example --ticket SUP-1234', 't1 mfa reset hiroshi.tanaka@contoso.example --verified-by "video call with ID" --yes'))
-    .action(action(() => import('../commands/mfa/reset.ts'), ([email], o) => ({ email, verifiedBy: o.verifiedBy, ...actionFlags(o) })));
+    .addHelpText(
+      'after',
+      examples(
+        't1 mfa reset hiroshi.tanaka@contoso.example --ticket SUP-1234',
+        't1 mfa reset hiroshi.tanaka@contoso.example --verified-by "video call with ID" --yes',
+        't1 mfa reset hiroshi.tanaka@contoso.example --identity-check',
+      ),
+    )
+    .action(
+      action(() => import('../commands/mfa/reset.ts'), ([email], o) => ({ email, verifiedBy: o.verifiedBy, identityCheck: Boolean(o.identityCheck), ...actionFlags(o) })),
+    );
+
+  const identity = program.command('identity').description("check a caller's identity with a one-time code emailed to them (before removing 2FA)");
+  withAction(
+    identity
+      .command('send-code')
+      .description('email the person a one-time code (10 minutes, 5 tries) to read back to you')
+      .argument('<email>', "the person's email"),
+  )
+    .addHelpText('after', examples('t1 identity send-code hiroshi.tanaka@contoso.example --ticket SUP-1234'))
+    .action(action(() => import('../commands/identity/send-code.ts'), ([email], o) => ({ email, ...actionFlags(o) })));
+  withAction(
+    identity
+      .command('check')
+      .description('record the code the person read back; "t1 mfa reset --identity-check" then accepts it for 30 minutes')
+      .argument('<email>', "the person's email")
+      .argument('<code>', 'the code the person read from the email'),
+  )
+    .addHelpText('after', examples('t1 identity check hiroshi.tanaka@contoso.example 418207 --ticket SUP-1234'))
+    .action(action(() => import('../commands/identity/check.ts'), ([email, code], o) => ({ email, code, ...actionFlags(o) })));
 
   program
     .command('troubleshoot')
@@ -271,6 +300,44 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
         answer: o.answer as string[],
         reason: o.reason,
         ticket: o.ticket,
+      })),
+    );
+
+  program
+    .command('diagnose')
+    .description('every check that applies to a person at once: ✓ fine, ! worth knowing, ✗ wrong, with the command that fixes it')
+    .argument('<email>', "the person's email (or an address with no account)")
+    .option('--event <event>', 'only this event (default: each of their registrations)')
+    .addHelpText('after', examples('t1 diagnose kwame.mensah@fourthcoffee.example', 't1 diagnose priya.sharma@contoso.example --event product-summit-2027 --json'))
+    .action(action(() => import('../commands/diagnose/diagnose.ts'), ([email], o) => ({ email, event: o.event })));
+
+  program
+    .command('escalate')
+    .description('the packet for tier two: person, registrations, event settings, diagnosis, timeline, emails, links, request ids (Markdown; --json for data)')
+    .argument('<email>', "the person's email")
+    .requiredOption('--ticket <id>', 'the support ticket (required)')
+    .option('--topic <id>', 'also run this troubleshooting topic without prompts and include what it found')
+    .option('--note <text>', "the agent's note for tier two")
+    .option('--event <event>', 'only this event (default: each of their registrations)')
+    .option('--user-agent <ua>', "the caller's browser User-Agent (default: the browser of their last visit)")
+    .option('--out <file>', 'write the packet to this file (mode 0600) instead of stdout')
+    .addHelpText(
+      'after',
+      examples(
+        't1 escalate yuki.sato@proseware.example --ticket SUP-1234',
+        't1 escalate yuki.sato@proseware.example --ticket SUP-1234 --topic credentials-incorrect --note "locked again after unlock" --out SUP-1234.md',
+        't1 escalate yuki.sato@proseware.example --ticket SUP-1234 --json',
+      ),
+    )
+    .action(
+      action(() => import('../commands/escalate/escalate.ts'), ([email], o) => ({
+        email,
+        ticket: o.ticket,
+        topic: o.topic,
+        note: o.note,
+        event: o.event,
+        userAgent: o.userAgent,
+        out: o.out,
       })),
     );
 
