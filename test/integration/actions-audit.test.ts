@@ -189,6 +189,7 @@ describe('t1 mail log', () => {
       expect.stringMatching(/^sent \d{4}-\d\d-\d\d \d\d:\d\d UTC$/),
       '1',
       '',
+      expect.stringMatching(/^agent /),
     ]);
     expect(oldest!.slice(1, 4)).toEqual(['registration_complete', 'Registration complete: Northwind Product Summit 2027', SUMMIT]);
 

@@ -15,6 +15,7 @@ import {
   usesEmbeddedPlatform,
   type ActionFlags,
 } from '../support.ts';
+import { checkDeliveryAfter, printDeliveryWarnings } from '../delivery-check.ts';
 
 export interface Options extends ActionFlags {
   email: string;
@@ -40,7 +41,7 @@ export async function run(options: Options, deps: Deps): Promise<View> {
     { event: options.event, ttlMinutes, send: options.send || undefined, ...actionContext(options) },
     newIdempotencyKey(),
   );
-  return { ...link, embedded: await usesEmbeddedPlatform(deps) };
+  return checkDeliveryAfter(deps, { ...link, embedded: await usesEmbeddedPlatform(deps) }, options.email, link.email);
 }
 
 export function render(view: View, out: Output): void {
@@ -48,4 +49,5 @@ export function render(view: View, out: Output): void {
   if (view.url) out.line(view.url);
   out.notice(`The link works once and expires ${formatUtc(view.expiresAt)}.`);
   if (view.url) linkNotice(out, view.embedded);
+  printDeliveryWarnings(view, out);
 }

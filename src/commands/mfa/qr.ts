@@ -16,6 +16,7 @@ import {
   usesEmbeddedPlatform,
   type ActionFlags,
 } from '../support.ts';
+import { checkDeliveryAfter, printDeliveryWarnings } from '../delivery-check.ts';
 
 export interface Options extends ActionFlags {
   email: string;
@@ -37,11 +38,12 @@ export async function run(options: Options, deps: Deps): Promise<View> {
     { send: options.send || undefined, ...actionContext(options) },
     newIdempotencyKey(),
   );
-  return {
+  const view: View = {
     ...link,
     embedded: await usesEmbeddedPlatform(deps),
     qr: options.show && link.url ? terminalQr(link.url) : null,
   };
+  return checkDeliveryAfter(deps, view, options.email, link.email);
 }
 
 export function render(view: View, out: Output): void {
@@ -50,4 +52,5 @@ export function render(view: View, out: Output): void {
   if (view.url) out.line(view.url);
   out.notice(`The enrollment link works once and expires ${formatUtc(view.expiresAt)}.`);
   if (view.url) linkNotice(out, view.embedded);
+  printDeliveryWarnings(view, out);
 }

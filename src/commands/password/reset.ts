@@ -14,6 +14,7 @@ import {
   usesEmbeddedPlatform,
   type ActionFlags,
 } from '../support.ts';
+import { checkDeliveryAfter, printDeliveryWarnings } from '../delivery-check.ts';
 
 export interface Options extends ActionFlags {
   email: string;
@@ -35,7 +36,7 @@ export async function run(options: Options, deps: Deps): Promise<View> {
     { event: options.event, send, ...actionContext(options) },
     newIdempotencyKey(),
   );
-  return { ...link, embedded: await usesEmbeddedPlatform(deps) };
+  return checkDeliveryAfter(deps, { ...link, embedded: await usesEmbeddedPlatform(deps) }, options.email, link.email);
 }
 
 export function render(view: View, out: Output): void {
@@ -43,4 +44,5 @@ export function render(view: View, out: Output): void {
   if (view.url) out.line(view.url);
   out.notice(`The link works once and expires ${formatUtc(view.expiresAt)}. If the person uses 2FA, finishing the reset replaces it with a new enrollment.`);
   if (view.url) linkNotice(out, view.embedded);
+  printDeliveryWarnings(view, out);
 }

@@ -6,6 +6,7 @@ import type { Deps } from '../../cli/deps.ts';
 import { notFoundError } from '../../cli/errors.ts';
 import type { Output } from '../../cli/render/output.ts';
 import { formatInZone, formatUtc, statusStage } from '../../cli/render/format.ts';
+import { fetchDeliveryWarnings } from '../delivery-check.ts';
 
 export interface Options {
   email: string;
@@ -13,7 +14,10 @@ export interface Options {
 }
 
 export type View =
-  | ({ kind: 'status' } & RegistrationStatusView)
+  | ({ kind: 'status' } & RegistrationStatusView & {
+      /** Trouble with the person's recent emails (failed, stuck, only captured); empty when none. */
+      deliveryWarnings: string[];
+    })
   | { kind: 'choose'; email: string; registrations: RegistrationSummary[] };
 
 export async function run(options: Options, deps: Deps): Promise<View> {
@@ -36,7 +40,8 @@ export async function run(options: Options, deps: Deps): Promise<View> {
       event = user.registrations[0]!.eventSlug;
     }
   }
-  return { kind: 'status', ...(await client.getRegistrationStatus(options.email, event)) };
+  const status = await client.getRegistrationStatus(options.email, event);
+  return { kind: 'status', ...status, deliveryWarnings: await fetchDeliveryWarnings(deps, status.user.email) };
 }
 
 export async function render(view: View, out: Output): Promise<void> {
@@ -59,7 +64,7 @@ export async function render(view: View, out: Output): Promise<void> {
   ]);
   out.line();
   out.line(explanation.meaning);
-  for (const warning of view.warnings) out.line(out.style.red(`! ${warning}`));
+  for (const warning of [...view.warnings, ...view.deliveryWarnings]) out.line(out.style.red(`! ${warning}`));
   out.line();
   out.line(`${out.style.bold('Next step:')} ${explanation.nextStep}`);
   for (const command of explanation.commands) out.line(`  $ ${command}`);
