@@ -14,14 +14,14 @@ describe.runIf(hasPython3)('t1 with no arguments on a terminal', () => {
   it('finds a person from the menu and quits', async () => {
     const pty = startT1InPty([], { timeoutMs: 25_000 });
     await pty.expect(/What do you need\?/);
-    pty.send('\r'); // "Find a person" is the first choice
+    pty.send(DOWN + DOWN + '\r'); // "Find a person" comes after the two troubleshooting choices
     await pty.expect(/Email or name/);
     pty.sendLine(DEMO_EXAMPLES.searchName);
     await pty.expect(/priya\.sharma@contoso\.example/);
     expect(pty.transcript()).toMatch(/Name.*Email.*Company/);
     expect(pty.transcript()).toContain('priya.natarajan@fabrikam.example');
     await pty.expect(/What do you need\?/);
-    pty.send(DOWN + DOWN + DOWN + DOWN + '\r'); // Quit
+    pty.send(DOWN.repeat(6) + '\r'); // Quit
     const exit = await pty.exited;
     expect(exit.code).toBe(0);
   });
@@ -29,7 +29,7 @@ describe.runIf(hasPython3)('t1 with no arguments on a terminal', () => {
   it('checks a registration status from the menu', async () => {
     const pty = startT1InPty([], { timeoutMs: 25_000 });
     await pty.expect(/What do you need\?/);
-    pty.send(DOWN + '\r');
+    pty.send(DOWN.repeat(3) + '\r'); // "Check a registration status"
     await pty.expect(/Person's email/);
     pty.sendLine(DEMO_EXAMPLES.personWithOneRegistration);
     await pty.expect(/Next step:/);
