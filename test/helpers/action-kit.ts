@@ -15,6 +15,8 @@ export interface TestClock extends Clock {
   freeze(ms: number): void;
   /** Moves time forward (or back, with a negative amount). */
   advance(ms: number): void;
+  /** Lets a frozen clock run again from where it stands. */
+  thaw(): void;
 }
 
 export function testClock(): TestClock {
@@ -28,6 +30,11 @@ export function testClock(): TestClock {
     advance(ms) {
       if (frozenAt === null) offset += ms;
       else frozenAt += ms;
+    },
+    thaw() {
+      if (frozenAt === null) return;
+      offset = frozenAt - Date.now();
+      frozenAt = null;
     },
   };
 }

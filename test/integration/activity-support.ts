@@ -12,7 +12,7 @@ import { expect } from 'vitest';
 import type { StaffRole } from '../../src/contract/vocabulary.ts';
 import { DEMO_ORG_ID } from '../../src/platform/seed/demo.ts';
 import { issueApiToken } from '../../src/platform/services/staff-auth.ts';
-import type { TestClock } from '../helpers/action-kit.ts';
+import { testClock, type TestClock } from '../helpers/action-kit.ts';
 import { Browser, elementText, listItems, type PageResponse } from '../helpers/browserless.ts';
 import { runT1, type CliResult } from '../helpers/cli.ts';
 import { startTestPlatform, type TestPlatform, type TestPlatformOptions } from '../helpers/platform.ts';
@@ -163,37 +163,13 @@ export async function startMailServer(): Promise<MailServer> {
   };
 }
 
-/** The action kit's test clock, and a way to let a frozen clock run again. */
-export interface WorldClock extends TestClock {
-  /** Lets a frozen clock run again from where it stands. */
-  thaw(): void;
-}
 
-function worldClock(): WorldClock {
-  let frozenAt: number | null = null;
-  let offset = 0;
-  return {
-    now: () => new Date(frozenAt ?? Date.now() + offset),
-    freeze(ms) {
-      frozenAt = ms;
-    },
-    advance(ms) {
-      if (frozenAt === null) offset += ms;
-      else frozenAt += ms;
-    },
-    thaw() {
-      if (frozenAt === null) return;
-      offset = frozenAt - Date.now();
-      frozenAt = null;
-    },
-  };
-}
 
 export interface ActivityWorld {
   platform: TestPlatform;
   mail: MailServer;
   url: string;
-  clock: WorldClock;
+  clock: TestClock;
   secrets: Secrets;
   /** t1 against the platform, off a terminal; its clock is the platform's. */
   t1(args: string[], options?: { role?: StaffRole; token?: string; tty?: boolean }): Promise<CliResult>;
@@ -204,7 +180,7 @@ export interface ActivityWorld {
 }
 
 export async function startActivityWorld(options: Omit<TestPlatformOptions, 'smtpUrl' | 'publicUrl' | 'clock'> & { mail?: boolean } = {}): Promise<ActivityWorld> {
-  const clock = worldClock();
+  const clock = testClock();
   const mail = await startMailServer();
   const platform = await startTestPlatform({
     mailPollMs: 50,

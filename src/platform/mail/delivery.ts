@@ -132,20 +132,17 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
         .set({ status: 'sent', sent_at: now, attempts, body_sealed: null, lease_until: null, updated_at: now })
         .where('id', '=', id)
         .execute();
-      await recordActivity(trx, activityDeps, {
-        orgId: row.org_id,
-        userId: row.user_id,
-        email: row.user_id ? null : row.recipient,
-        eventId: row.event_id,
-        kind: 'mail.sent',
-        emailId: id,
-        detail: { template: row.template, subject: row.subject, attempts },
-      });
+      await recordActivity(trx, activityDeps, { ...aboutMail(id, row), kind: 'mail.sent', detail: { template: row.template, subject: row.subject, attempts } });
     });
     return true;
   }
 
   type Sending = { org_id: string; user_id: string | null; event_id: string | null; recipient: string; template: string; subject: string };
+
+  /** Whom a delivery attempt's activity entry is about. */
+  function aboutMail(id: string, row: Sending) {
+    return { orgId: row.org_id, userId: row.user_id, email: row.user_id ? null : row.recipient, eventId: row.event_id, emailId: id };
+  }
 
   async function recordFailure(id: string, row: Sending, attempts: number, error: unknown): Promise<void> {
     const message = errorMessage(error);
@@ -167,14 +164,10 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
         .where('id', '=', id)
         .execute();
       await recordActivity(trx, activityDeps, {
-        orgId: row.org_id,
-        userId: row.user_id,
-        email: row.user_id ? null : row.recipient,
-        eventId: row.event_id,
+        ...aboutMail(id, row),
         kind: 'mail.failed',
         outcome: 'failed',
         reason: giveUp ? 'gave_up' : 'smtp_error',
-        emailId: id,
         detail: { template: row.template, subject: row.subject, attempts, error: message, nextAttemptAt: giveUp ? null : nextAttemptAt },
       });
     });
