@@ -29,6 +29,8 @@ import {
   userDetailSchema,
   userSummarySchema,
   whoAmISchema,
+  identityCodeResultSchema,
+  identityCheckResultSchema,
 } from '../contract/schemas.ts';
 import type {
   OrganisationSettings,
@@ -69,6 +71,10 @@ import type {
   UserDetail,
   UserSummary,
   WhoAmI,
+  IdentityCodeBody,
+  IdentityCodeResult,
+  IdentityCheckBody,
+  IdentityCheckResult,
 } from '../contract/schemas.ts';
 import { ApiError, NetworkError, apiErrorFromResponse, networkReason, parseJson } from './errors.ts';
 import { withoutControlCharacters } from './sanitize.ts';
@@ -428,6 +434,16 @@ export class PlatformClient {
       method,
       url,
     });
+  }
+
+  /** Emails the person a one-time code to read back to the agent (the code is not returned). */
+  sendIdentityCode(userRef: string, body: IdentityCodeBody, idempotencyKey?: string): Promise<IdentityCodeResult> {
+    return this.#request('POST', `${this.#userPath(userRef)}/identity-codes`, { body, idempotencyKey, schema: identityCodeResultSchema });
+  }
+
+  /** Records the code the person read back; a wrong one is an ApiError (409, reason wrong_code). */
+  checkIdentityCode(userRef: string, body: IdentityCheckBody, idempotencyKey?: string): Promise<IdentityCheckResult> {
+    return this.#request('POST', `${this.#userPath(userRef)}/identity-checks`, { body, idempotencyKey, schema: identityCheckResultSchema });
   }
 }
 

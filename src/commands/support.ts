@@ -54,6 +54,7 @@ const EMAIL_NAMES: Record<SentEmail['template'], string> = {
   password_reset: 'password reset',
   mfa_enrollment: 'set up two-factor authentication',
   mfa_removed: 'two-factor authentication removed',
+  identity_code: 'your verification code',
 };
 
 export function describeEmail(email: SentEmail): string {

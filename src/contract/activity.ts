@@ -122,6 +122,8 @@ export const AGENT_ACTIONS: Record<string, string> = {
   'password.reset': 'password reset started',
   'mfa.enrollment': '2FA enrollment link created',
   'mfa.reset': 'two-factor authentication removed',
+  'identity.send_code': 'identity code emailed',
+  'identity.check': 'identity code checked',
   'user.unlock': 'account unlocked',
   'invitation.send': 'invitation sent',
 };

@@ -322,6 +322,8 @@ export const mfaResetBodySchema = z.strictObject({
   /** How identity was verified: a named method, or the answers to the org's checklist. */
   verifiedBy: z.string().trim().min(1).max(200).optional(),
   checklist: z.array(z.strictObject({ question: z.string().max(300), confirmed: z.boolean() })).max(20).optional(),
+  /** Use the person's identity check (a code they read back) of the last 30 minutes. */
+  identityCheck: z.boolean().optional(),
   ...actionContextSchema,
 });
 export type MfaResetBody = z.input<typeof mfaResetBodySchema>;
@@ -544,3 +546,34 @@ export const updateOrganisationBodySchema = z
     message: 'name at least one setting to change',
   });
 export type UpdateOrganisationBody = z.input<typeof updateOrganisationBodySchema>;
+
+// ---- Identity checks before a 2FA removal -------------------------------------------
+
+export const identityCodeBodySchema = z.strictObject({ ...actionContextSchema });
+export type IdentityCodeBody = z.input<typeof identityCodeBodySchema>;
+
+/** A one-time code was emailed to the person; the code itself is in the email only. */
+export const identityCodeResultSchema = z.object({
+  email: sentEmailSchema,
+  expiresAt: timestamp,
+  /** An older code was still unused and stopped working. */
+  replacedOlder: z.boolean(),
+});
+export type IdentityCodeResult = z.infer<typeof identityCodeResultSchema>;
+
+export const identityCheckBodySchema = z.strictObject({
+  /** The code the person read back from the email. */
+  code: z.string().trim().min(1, 'code must not be empty').max(32, 'code is too long'),
+  ...actionContextSchema,
+});
+export type IdentityCheckBody = z.input<typeof identityCheckBodySchema>;
+
+export const identityCheckResultSchema = z.object({
+  email: z.string(),
+  verified: z.boolean(),
+  triesLeft: z.number().int(),
+  checkedAt: nullableTimestamp,
+  /** Until then `mfa reset` accepts the check as evidence (identityCheck: true). */
+  validUntil: nullableTimestamp,
+});
+export type IdentityCheckResult = z.infer<typeof identityCheckResultSchema>;

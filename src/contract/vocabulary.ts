@@ -54,6 +54,7 @@ export const EMAIL_TEMPLATES = [
   'password_reset',
   'mfa_enrollment',
   'mfa_removed',
+  'identity_code',
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 

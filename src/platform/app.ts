@@ -7,6 +7,7 @@ import { userRoutes } from './routes/admin/users.ts';
 import { eventRoutes } from './routes/admin/events.ts';
 import { tokenRoutes } from './routes/admin/tokens.ts';
 import { actionRoutes } from './routes/admin/actions.ts';
+import { identityRoutes } from './routes/admin/identity.ts';
 import { recordRoutes } from './routes/admin/records.ts';
 import { organisationRoutes } from './routes/admin/organisation.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -81,6 +82,7 @@ export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): 
       eventRoutes(admin, ctx);
       tokenRoutes(admin, ctx);
       actionRoutes(admin, ctx);
+      identityRoutes(admin, ctx);
       recordRoutes(admin, ctx);
       organisationRoutes(admin, ctx);
     },

@@ -13,8 +13,11 @@ const vars: TemplateVars = {
   expiresAt: '2024-10-20T12:30:00.000Z',
 };
 
+// identity_code carries a code to read back, not a link (its own test is below).
+const LINK_TEMPLATES = TEMPLATE_NAMES.filter((t) => t !== 'identity_code');
+
 describe('renderEmail', () => {
-  it.each(TEMPLATE_NAMES)('%s renders with its link in text and HTML', (template) => {
+  it.each(LINK_TEMPLATES)('%s renders with its link in text and HTML', (template) => {
     const email = renderEmail(template, vars);
     expect(email.subject.length).toBeGreaterThan(0);
     expect(email.text).toContain('Hi Jane,');
@@ -59,7 +62,7 @@ describe('renderEmail', () => {
       organisationName: '"Quoted" <Org>',
       actionUrl: 'https://events.example.com/a?x="><script>',
     };
-    for (const template of TEMPLATE_NAMES) {
+    for (const template of LINK_TEMPLATES) {
       const { html, text } = renderEmail(template, hostile);
       expect(html).not.toContain('<script');
       expect(html).not.toContain('<b>');
@@ -81,6 +84,18 @@ describe('renderEmail', () => {
     expect(email.html).not.toContain('<a ');
     expect(email.text).toContain('turned off');
     expect(email.text).not.toContain('expires');
+  });
+
+  it('sends identity_code with the code and no link, and refuses it without a code', () => {
+    const email = renderEmail('identity_code', { ...vars, recipientName: '<b>Jane</b>', code: '042917', expiresAt: '2024-10-20T12:30:00.000Z' });
+    expect(email.subject).toBe('Your verification code');
+    expect(email.subject).not.toContain('042917');
+    expect(email.text).toContain('042917');
+    expect(email.html).toContain('<p>042917</p>');
+    expect(email.html).not.toContain('<a ');
+    expect(email.html).not.toContain('<b>');
+    expect(email.text).toContain('expires on Sunday 20 October 2024, 12:30 (UTC)');
+    expect(() => renderEmail('identity_code', vars)).toThrow(/code/);
   });
 
   it('names the organisation when there is no event', () => {

@@ -119,12 +119,30 @@ async function offerFixes(view: Extract<View, { kind: 'report' }>, options: Opti
     }
     const fix = outcome.fixes[Number(choice)]!;
     ticket ??= (await deps.prompter().input('Ticket id (empty for none)', 'pass --ticket', { optional: true })).trim() || undefined;
-    const argv = [...fix.argv, '--reason', options.reason ?? `troubleshoot: ${view.topic.title}`, ...(ticket ? ['--ticket', ticket] : [])];
+    const filled = await fillAsked(fix.argv, view.answers, deps);
+    if (!filled) continue;
+    const argv = [...filled, '--reason', options.reason ?? `troubleshoot: ${view.topic.title}`, ...(ticket ? ['--ticket', ticket] : [])];
     const { runCli } = await import('../../cli/program.ts');
     const exitCode = await runCli(argv, deps.io, deps.env, { prompter: deps.prompter(), now: deps.now });
     view.fixesRun.push({ command: `t1 ${argv.join(' ')}`, exitCode });
     out.line();
   }
+}
+
+/**
+ * A fix argument "{ask:key}" is an answer only the caller can give once an earlier fix
+ * ran (e.g. the code an emailed message holds): taken from --answer key=..., else asked
+ * just before the fix runs. Null when the agent leaves it empty (the fix is not run).
+ */
+async function fillAsked(argv: string[], answers: Answers, deps: Deps): Promise<string[] | null> {
+  const filled: string[] = [];
+  for (const arg of argv) {
+    const key = /^\{ask:(\w+)\}$/.exec(arg)?.[1];
+    const value = key ? (answers[key] ?? (await deps.prompter().input(`What the caller reads back (${key})`, `pass --answer ${key}=...`, { optional: true })).trim()) : arg;
+    if (!value) return null;
+    filled.push(value);
+  }
+  return filled;
 }
 
 function renderOutcome(view: Extract<View, { kind: 'report' }>, out: Output): void {
@@ -145,6 +163,8 @@ function renderOutcome(view: Extract<View, { kind: 'report' }>, out: Output): vo
 }
 
 function quote(arg: string): string {
+  const asked = /^\{ask:(\w+)\}$/.exec(arg)?.[1];
+  if (asked) return `<${asked}>`;
   return /^[\w@.:/=,+-]+$/.test(arg) ? arg : `"${arg.replaceAll('"', '\\"')}"`;
 }
 

@@ -19,6 +19,8 @@ export interface TemplateVars {
   actionUrl?: string;
   /** ISO-8601: when the link in actionUrl stops working. */
   expiresAt?: string;
+  /** A one-time code the person reads back to support (identity_code only). */
+  code?: string;
 }
 
 export interface RenderedEmail {
@@ -122,7 +124,22 @@ function contentFor(template: TemplateName, vars: TemplateVars): Content {
         ...(vars.actionUrl ? { button: { label: 'Sign in', url: checkedUrl(vars.actionUrl) } } : {}),
         unexpected: 'If you did not ask for this, contact your support team straight away so they can secure your account.',
       };
+    case 'identity_code':
+      return {
+        subject: 'Your verification code',
+        paragraphs: [
+          `You are talking to the ${vars.organisationName} support team, who need to confirm it is really you before they change the security settings of your account. Read this code to the support agent:`,
+          requireCode(vars),
+          ...(vars.expiresAt ? [`The code works once and expires on ${formatDateTime(vars.expiresAt)}.`] : []),
+        ],
+        unexpected: 'If you are not talking to our support team right now, do not share this code with anyone, and let us know: someone may be trying to get into your account.',
+      };
   }
+}
+
+function requireCode(vars: TemplateVars): string {
+  if (!vars.code || !/^\d{4,12}$/.test(vars.code)) throw new Error('The identity_code email needs a code of digits.');
+  return vars.code;
 }
 
 function requireUrl(template: TemplateName, vars: TemplateVars): string {

@@ -6,6 +6,7 @@ import type { PlatformContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import type { Db } from '../storage/database.ts';
 import type { TokenRow, UserRow } from '../storage/schema.ts';
+import { IDENTITY_CHECK_VALID_MINUTES } from './identity-check.ts';
 import { issueLink, pendingLink } from './link-tokens.ts';
 import { notifyPerson } from './notify.ts';
 import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes.ts';
@@ -135,10 +136,25 @@ export async function clearMfa(trx: Db, ctx: PlatformContext, userId: string): P
 export interface VerificationProof {
   verifiedBy?: string;
   checklist?: { question: string; confirmed: boolean }[];
+  /** Rely on a code the person read back ("t1 identity check") within its validity. */
+  identityCheck?: boolean;
 }
 
-/** Checks that the admin verified the person's identity; returns how, for the audit log. */
-export function identityProof(questions: string[], proof: VerificationProof): string {
+/**
+ * Checks that the admin verified the person's identity; returns how, for the audit log.
+ * `freshCheck` is the person's latest identity check still valid, when there is one.
+ */
+export function identityProof(questions: string[], proof: VerificationProof, freshCheck?: { checkedAt: string } | null): string {
+  if (proof.identityCheck) {
+    if (!freshCheck) {
+      throw new HttpError(
+        'conflict',
+        `No identity check in the last ${IDENTITY_CHECK_VALID_MINUTES} minutes: email the person a code ("t1 identity send-code"), then record the code they read back ("t1 identity check").`,
+        { reason: 'identity_check_missing' },
+      );
+    }
+    return `identity check: the person read back the emailed code (confirmed ${freshCheck.checkedAt})`;
+  }
   if (proof.verifiedBy) return `verified by ${proof.verifiedBy}`;
   if (questions.length === 0) {
     throw new HttpError('validation_failed', 'Say how the identity was verified (verifiedBy); the organisation has no checklist.', {

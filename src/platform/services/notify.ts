@@ -15,6 +15,7 @@ export interface NotifyInput {
   template: TemplateName;
   actionUrl?: string;
   expiresAt?: string;
+  code?: string;
 }
 
 export async function notifyPerson(trx: Db, ctx: PlatformContext, input: NotifyInput): Promise<SentEmail> {
@@ -35,6 +36,7 @@ export async function notifyPerson(trx: Db, ctx: PlatformContext, input: NotifyI
         eventTimezone: input.event?.timezone,
         actionUrl: input.actionUrl,
         expiresAt: input.expiresAt,
+        code: input.code,
       },
     },
   );

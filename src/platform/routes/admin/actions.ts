@@ -16,6 +16,7 @@ import {
 import type { PlatformContext } from '../../context.ts';
 import { createMagicLink } from '../../services/magic-link.ts';
 import { identityProof, resetMfa, startEnrollment } from '../../services/mfa.ts';
+import { freshIdentityCheck } from '../../services/identity-check.ts';
 import { sendSetPasswordLink, startPasswordReset } from '../../services/password.ts';
 import { resendVerification } from '../../services/verification.ts';
 import { clearRateLimit } from '../../services/rate-limit.ts';
@@ -96,9 +97,12 @@ export function actionRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     const body = parseInput(mfaResetBodySchema, request.body, 'body');
     return supportAction(request, reply, ctx, { action: 'mfa.reset', role: 'admin', userRef: user, ...body }, async (s) => {
       const questions = JSON.parse(s.org.identity_checklist) as string[];
-      const proof = identityProof(questions, body);
+      const fresh = body.identityCheck ? await freshIdentityCheck(s.trx, s.ctx, s.user.id) : null;
+      const proof = identityProof(questions, body, fresh);
       const result = await resetMfa(s.trx, s.ctx, { orgName: s.org.name, user: s.user });
-      return { response: result, detail: { verification: proof, hadMfa: result.removed } };
+      const detail: Record<string, string | boolean> = { verification: proof, hadMfa: result.removed };
+      if (fresh) Object.assign(detail, { evidence: 'identity_check', identityCheckedAt: fresh.checkedAt });
+      return { response: result, detail };
     });
   });
 

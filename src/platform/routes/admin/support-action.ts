@@ -61,6 +61,11 @@ export interface ActionOutcome<T> {
   response: T;
   /** What the audit log may say about it: never a token, link, code or secret. */
   detail?: Record<string, string | number | boolean | null>;
+  /**
+   * Refuses the request while keeping what the action wrote (e.g. a counted wrong try):
+   * the changes and a "refused" audit entry commit together, then this error is the answer.
+   */
+  refusal?: HttpError;
 }
 
 async function replay(ctx: PlatformContext, principal: Principal, key: string, fingerprint: string) {
@@ -123,6 +128,7 @@ export async function auditedAction<T>(
   let target: AuditTarget = { userId: null, label: spec.targetLabel };
   let eventId: string | null = null;
   let checked = false;
+  let refusal: HttpError | undefined;
   try {
     const status = spec.status ?? 200;
     const response = await ctx.db.transaction().execute(async (trx) => {
@@ -148,6 +154,12 @@ export async function auditedAction<T>(
         },
       });
       if (!checked) throw new Error(`Action ${spec.action} ran without naming its target, so its role was never checked.`);
+      if (outcome.refusal) {
+        refusal = outcome.refusal;
+        const detail = { error: refusal.code, message: refusal.message, ...outcome.detail };
+        await recordAudit(trx, ctx, { ...audit, targetUserId: target.userId, target: target.label, eventId, result: 'refused', detail });
+        return null;
+      }
       await recordAudit(trx, ctx, { ...audit, targetUserId: target.userId, target: target.label, eventId, result: 'ok', detail: outcome.detail });
       if (key) {
         await trx
@@ -166,8 +178,11 @@ export async function auditedAction<T>(
       return outcome.response;
     });
     ctx.mail.wake();
+    if (refusal) throw refusal;
     return reply.status(status).send(response);
   } catch (error) {
+    // Already on the audit trail, committed with what the action kept.
+    if (refusal && error === refusal) throw error;
     // The same Idempotency-Key raced in twice: the winner's answer is the answer.
     if (key && isUniqueViolation(error)) {
       const stored = await replay(ctx, principal, key, fingerprint);
