@@ -10,6 +10,7 @@ import { CancelledError } from './errors.ts';
 type Choice = 'troubleshoot' | 'diagnose' | 'find' | 'status' | 'timeline' | 'events' | 'quit';
 
 interface Suggestion {
+  /** What it does; empty when the command says it all. */
   label: string;
   argv: string[];
 }
@@ -81,14 +82,14 @@ async function statusSteps(io: IO, env: NodeJS.ProcessEnv, overrides: DepsOverri
   const view = await runShown(io, env, overrides, () => import('../commands/status/status.ts'), { email });
   if (!view || view.kind !== 'status') return [];
   // The suggested commands hold no quoted arguments: emails and slugs have no spaces.
-  return view.explanation.commands.filter((c) => !c.includes('<')).map((c) => ({ label: c, argv: c.split(' ').slice(1) }));
+  return view.explanation.commands.filter((c) => !c.includes('<')).map((c) => ({ label: '', argv: c.split(' ').slice(1) }));
 }
 
 async function offer(suggestions: Suggestion[], prompter: Prompter, io: IO, env: NodeJS.ProcessEnv, overrides: DepsOverrides): Promise<void> {
   const unique = suggestions.filter((s, i) => suggestions.findIndex((t) => t.argv.join(' ') === s.argv.join(' ')) === i);
   if (unique.length === 0) return;
   const picked = await prompter.select('Run one of the suggested commands?', [
-    ...unique.map((s, i) => ({ name: `${s.label}: t1 ${s.argv.join(' ')}`, value: String(i) })),
+    ...unique.map((s, i) => ({ name: `${s.label ? `${s.label}: ` : ''}t1 ${s.argv.join(' ')}`, value: String(i) })),
     { name: 'Back to the menu', value: 'back' },
   ]);
   if (picked === 'back') return;

@@ -34,6 +34,9 @@ describe.runIf(hasPython3)('t1 with no arguments on a terminal', () => {
     pty.sendLine(DEMO_EXAMPLES.personWithOneRegistration);
     await pty.expect(/Next step:/);
     expect(pty.transcript()).toContain('registered/login_link_sent');
+    await pty.expect(/Run one of the suggested commands\?/);
+    expect(pty.transcript()).toContain('t1 magic-link create ngozi.okafor@litware.example --event customer-day-live --send');
+    pty.send(DOWN + '\r'); // Back to the menu
     await pty.expect(/What do you need\?/);
     pty.send('\x03'); // Ctrl-C leaves the menu, as cancelled
     const exit = await pty.exited;
