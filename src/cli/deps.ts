@@ -37,7 +37,12 @@ export interface Deps {
   untilStopped(): Promise<string>;
   /** Releases the client and stops the embedded platform, if either was started. */
   dispose(): Promise<void>;
+  /** Runs another t1 command line with the same streams and prompter (a wizard's fix); resolves to its exit code. */
+  runLine(argv: string[]): Promise<number>;
 }
+
+/** How a command line is run: given to the deps by the program, which owns the command tree. */
+export type CommandLine = (argv: string[], overrides: DepsOverrides) => Promise<number>;
 
 export interface DepsOverrides {
   now?: () => Date;
@@ -83,7 +88,7 @@ function untilSignalled(): Promise<string> {
   });
 }
 
-export function createDeps(io: IO, env: NodeJS.ProcessEnv, flags: GlobalFlags, overrides: DepsOverrides = {}): Deps {
+export function createDeps(io: IO, env: NodeJS.ProcessEnv, flags: GlobalFlags, overrides: DepsOverrides, commandLine: CommandLine): Deps {
   const interactive = decideInteractive(io, env, flags.input);
   const output = new Output(io, {
     json: flags.json,
@@ -166,5 +171,6 @@ export function createDeps(io: IO, env: NodeJS.ProcessEnv, flags: GlobalFlags, o
     async dispose() {
       for (const cleanup of cleanups.splice(0)) await cleanup();
     },
+    runLine: (argv) => commandLine(argv, { ...overrides, prompter: prompter ?? overrides.prompter ?? terminalPrompter(io, interactive) }),
   };
 }

@@ -1,7 +1,6 @@
 // `t1` with no arguments on a terminal: a menu of what agents do most, troubleshooting
 // first. After a diagnosis or a status it offers to run the commands it suggested.
-import { runCli } from './program.ts';
-import type { DepsOverrides, GlobalFlags } from './deps.ts';
+import type { CommandLine, DepsOverrides, GlobalFlags } from './deps.ts';
 import { EXIT } from './exit-codes.ts';
 import type { IO } from './io.ts';
 import { terminalPrompter, type Prompter } from './prompter.ts';
@@ -17,7 +16,7 @@ interface Suggestion {
 
 const FLAGS: GlobalFlags = { json: false, color: true, input: true, verbose: false };
 
-export async function runMenu(io: IO, env: NodeJS.ProcessEnv, overrides: DepsOverrides): Promise<number> {
+export async function runMenu(io: IO, env: NodeJS.ProcessEnv, overrides: DepsOverrides, commandLine: CommandLine): Promise<number> {
   const prompter = overrides.prompter ?? terminalPrompter(io, true);
   const withPrompter = { ...overrides, prompter };
   try {
@@ -34,17 +33,17 @@ export async function runMenu(io: IO, env: NodeJS.ProcessEnv, overrides: DepsOve
       if (choice === 'quit') return EXIT.ok;
       if (choice === 'diagnose') {
         const email = await prompter.input("Person's email", 'run "t1 diagnose <email>"');
-        await offer(await diagnosis(io, env, withPrompter, email), prompter, io, env, withPrompter);
+        await offer(await diagnosis(io, env, withPrompter, commandLine, email), prompter, io, withPrompter, commandLine);
       } else if (choice === 'status') {
         const email = await prompter.input("Person's email", 'run "t1 status <email>"');
-        await offer(await statusSteps(io, env, withPrompter, email), prompter, io, env, withPrompter);
+        await offer(await statusSteps(io, env, withPrompter, commandLine, email), prompter, io, withPrompter, commandLine);
       } else {
         let argv: string[];
         if (choice === 'troubleshoot') argv = ['troubleshoot'];
         else if (choice === 'find') argv = ['users', 'find', await prompter.input('Email or name', 'run "t1 users find <query>"')];
         else if (choice === 'timeline') argv = ['users', 'timeline', await prompter.input("Person's email", 'run "t1 users timeline <email>"')];
         else argv = ['events', 'list'];
-        await runCli(argv, io, env, withPrompter);
+        await commandLine(argv, withPrompter);
       }
       io.stdout.write('\n');
     }
@@ -55,9 +54,16 @@ export async function runMenu(io: IO, env: NodeJS.ProcessEnv, overrides: DepsOve
 }
 
 /** Runs a command module with the menu's streams and returns its view, so its suggestions can be offered. */
-async function runShown<O, V>(io: IO, env: NodeJS.ProcessEnv, overrides: DepsOverrides, load: () => Promise<{ run(o: O, d: never): Promise<V>; render(v: V, out: never): unknown }>, options: O): Promise<V | null> {
+async function runShown<O, V>(
+  io: IO,
+  env: NodeJS.ProcessEnv,
+  overrides: DepsOverrides,
+  commandLine: CommandLine,
+  load: () => Promise<{ run(o: O, d: never): Promise<V>; render(v: V, out: never): unknown }>,
+  options: O,
+): Promise<V | null> {
   const { createDeps } = await import('./deps.ts');
-  const deps = createDeps(io, env, FLAGS, overrides);
+  const deps = createDeps(io, env, FLAGS, overrides, commandLine);
   try {
     const command = await load();
     const view = await command.run(options, deps as never);
@@ -73,19 +79,19 @@ async function runShown<O, V>(io: IO, env: NodeJS.ProcessEnv, overrides: DepsOve
   }
 }
 
-async function diagnosis(io: IO, env: NodeJS.ProcessEnv, overrides: DepsOverrides, email: string): Promise<Suggestion[]> {
-  const view = await runShown(io, env, overrides, () => import('../commands/diagnose/diagnose.ts'), { email });
+async function diagnosis(io: IO, env: NodeJS.ProcessEnv, overrides: DepsOverrides, commandLine: CommandLine, email: string): Promise<Suggestion[]> {
+  const view = await runShown(io, env, overrides, commandLine, () => import('../commands/diagnose/diagnose.ts'), { email });
   return view ? view.results.flatMap((r) => (r.verdict === 'ok' ? [] : r.fixes)) : [];
 }
 
-async function statusSteps(io: IO, env: NodeJS.ProcessEnv, overrides: DepsOverrides, email: string): Promise<Suggestion[]> {
-  const view = await runShown(io, env, overrides, () => import('../commands/status/status.ts'), { email });
+async function statusSteps(io: IO, env: NodeJS.ProcessEnv, overrides: DepsOverrides, commandLine: CommandLine, email: string): Promise<Suggestion[]> {
+  const view = await runShown(io, env, overrides, commandLine, () => import('../commands/status/status.ts'), { email });
   if (!view || view.kind !== 'status') return [];
   // The suggested commands hold no quoted arguments: emails and slugs have no spaces.
   return view.explanation.commands.filter((c) => !c.includes('<')).map((c) => ({ label: '', argv: c.split(' ').slice(1) }));
 }
 
-async function offer(suggestions: Suggestion[], prompter: Prompter, io: IO, env: NodeJS.ProcessEnv, overrides: DepsOverrides): Promise<void> {
+async function offer(suggestions: Suggestion[], prompter: Prompter, io: IO, overrides: DepsOverrides, commandLine: CommandLine): Promise<void> {
   const unique = suggestions.filter((s, i) => suggestions.findIndex((t) => t.argv.join(' ') === s.argv.join(' ')) === i);
   if (unique.length === 0) return;
   const picked = await prompter.select('Run one of the suggested commands?', [
@@ -94,5 +100,5 @@ async function offer(suggestions: Suggestion[], prompter: Prompter, io: IO, env:
   ]);
   if (picked === 'back') return;
   io.stdout.write('\n');
-  await runCli(unique[Number(picked)]!.argv, io, env, overrides);
+  await commandLine(unique[Number(picked)]!.argv, overrides);
 }

@@ -49,7 +49,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
         apiUrl: all.apiUrl as string | undefined,
       };
       const { createDeps } = await import('./deps.ts');
-      const deps = createDeps(io, env, flags, overrides);
+      const deps = createDeps(io, env, flags, overrides, (argv, nested) => runCli(argv, io, env, nested));
       state.deps = deps;
       try {
         const module = await load();
@@ -580,7 +580,7 @@ export async function runCli(argv: string[], io: IO, env: NodeJS.ProcessEnv, ove
   if (noArguments) {
     if (io.stdinIsTTY && io.stdoutIsTTY && !env.CI) {
       const { runMenu } = await import('./menu.ts');
-      return runMenu(io, env, overrides);
+      return runMenu(io, env, overrides, (line, nested) => runCli(line, io, env, nested));
     }
     program.outputHelp();
     return EXIT.ok;

@@ -122,8 +122,7 @@ async function offerFixes(view: Extract<View, { kind: 'report' }>, options: Opti
     const filled = await fillAsked(fix.argv, view.answers, deps);
     if (!filled) continue;
     const argv = [...filled, '--reason', options.reason ?? `troubleshoot: ${view.topic.title}`, ...(ticket ? ['--ticket', ticket] : [])];
-    const { runCli } = await import('../../cli/program.ts');
-    const exitCode = await runCli(argv, deps.io, deps.env, { prompter: deps.prompter(), now: deps.now });
+    const exitCode = await deps.runLine(argv);
     view.fixesRun.push({ command: `t1 ${argv.join(' ')}`, exitCode });
     out.line();
   }
