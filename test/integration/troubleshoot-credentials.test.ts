@@ -64,6 +64,23 @@ describe('troubleshoot credentials-incorrect', () => {
     expect(after.findings[1].verdict).not.toBe('fail');
   });
 
+  it('ends with the escalation packet when the agent escalates, naming what was tried', async () => {
+    const person = 'tomas.silva@contoso.example';
+    const prompter = scriptedPrompter([
+      { select: /^Run: Email a password reset link/ },
+      { input: 'SUP-5151' },
+      { confirm: true },
+      { select: 'escalate' },
+    ]);
+    const result = await world.t1(['troubleshoot', 'credentials-incorrect', '--email', person, '--event', SUMMIT], { tty: true, prompter });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(prompter.left()).toBe(0);
+    expect(result.stdout).toContain('SUP-5151');
+    expect(result.stdout).toContain('credentials-incorrect');
+    expect(result.stdout).toMatch(/Tried from the wizard: t1 password reset/);
+    await world.sink.nextMail(person);
+  });
+
   it('is a usage error without the email off a terminal, and a clear not-found for an unknown topic', async () => {
     const missing = await world.t1(['troubleshoot', 'credentials-incorrect', '--event', SUMMIT, '--no-input']);
     expect(missing.exitCode).toBe(2);

@@ -113,8 +113,7 @@ async function offerFixes(view: Extract<View, { kind: 'report' }>, options: Opti
     ]);
     if (choice === 'stop') return;
     if (choice === 'escalate') {
-      const email = view.answers.email;
-      out.line(`Build the escalation packet with: t1 escalate ${email ?? '<email>'} --ticket ${ticket ?? '<ticket>'} --topic ${view.topic.id}`);
+      await escalate(view, ticket, deps);
       return;
     }
     const fix = outcome.fixes[Number(choice)]!;
@@ -126,6 +125,20 @@ async function offerFixes(view: Extract<View, { kind: 'report' }>, options: Opti
     view.fixesRun.push({ command: `t1 ${argv.join(' ')}`, exitCode });
     out.line();
   }
+}
+
+/** Ends the wizard with the packet for tier two: the person, the topic's findings and what was tried. */
+async function escalate(view: Extract<View, { kind: 'report' }>, known: string | undefined, deps: Deps): Promise<void> {
+  const { email, event, userAgent } = view.answers;
+  if (!email) {
+    deps.output.line(`Escalate with the ticket, the topic (${view.topic.id}) and what the caller described; there is no email to build the packet from.`);
+    return;
+  }
+  const ticket = known ?? (await deps.prompter().input('Ticket id for tier two', 'pass --ticket'));
+  const tried = view.fixesRun.map((f) => `${f.command} (exit ${f.exitCode})`).join('; ');
+  const argv = ['escalate', email, '--ticket', ticket, '--topic', view.topic.id, ...(event ? ['--event', event] : []), ...(userAgent ? ['--user-agent', userAgent] : []), ...(tried ? ['--note', `Tried from the wizard: ${tried}`] : [])];
+  deps.output.line();
+  await deps.runLine(argv);
 }
 
 /**
