@@ -66,4 +66,11 @@ describe('next steps on a terminal', () => {
     const piped = await world.t1(['users', 'show', DEMO_EXAMPLES.lockedPerson]);
     expect(piped.stderr).toBe('');
   });
+
+  it('mail log says what to do about the newest email', async () => {
+    const person = DEMO_EXAMPLES.pendingVerificationPerson;
+    expect((await world.t1(['verification', 'resend', person, '--event', DEMO_EVENT_SLUGS.upcoming, '--yes', '--force'])).exitCode).toBe(0);
+    await world.sink.nextMail(person);
+    await expect.poll(async () => (await world.t1(['mail', 'log', person], { tty: true })).stderr, { timeout: 5_000 }).toContain('Next: the newest email went out');
+  });
 });

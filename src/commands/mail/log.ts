@@ -76,4 +76,14 @@ export async function render(view: View, out: Output): Promise<void> {
   if (view.items.some((e) => e.attempts > 1 || e.status === 'failed' || e.currentError)) {
     out.hint(`Each delivery attempt, with its error: t1 users timeline ${view.email} --kind mail`);
   }
+  // A pointer for the agent at a terminal; scripts get the data alone.
+  if (out.tty) out.hint(`Next: ${nextStep(view)}`);
+}
+
+function nextStep(view: View): string {
+  const newest = view.items[0]!;
+  if (newest.status === 'failed') return `the newest email failed for good: check the address with the caller, then send it again (t1 troubleshoot no-registration-email --email ${view.email})`;
+  if (newest.status === 'queued') return 'the newest email is still on its way; if it does not arrive within a few minutes, the error column says why';
+  if (newest.status === 'captured') return 'nothing was sent: the platform needs an SMTP server before any email reaches the person';
+  return `the newest email went out; if the caller cannot find it, walk them through spam, junk and quarantine folders: t1 troubleshoot no-registration-email --email ${view.email}`;
 }
