@@ -13,6 +13,8 @@ import {
   emailLogEntrySchema,
   timelineEntrySchema,
   linkViewSchema,
+  bulkBatchResultSchema,
+  bulkRunSchema,
   identityChecklistSchema,
   issuedLinkSchema,
   mfaResetResultSchema,
@@ -44,6 +46,9 @@ import type {
   EmailLogEntry,
   TimelineEntry,
   TimelineQuery,
+  BulkBatchBody,
+  BulkBatchResult,
+  BulkRun,
   AddressActivityQuery,
   LinkView,
   LinksQuery,
@@ -284,6 +289,16 @@ export class PlatformClient {
 
   iterateEmailLog(userRef: string, query: { event?: string; limit?: number }): AsyncIterable<EmailLogEntry> {
     return paginate((cursor) => this.emailLog(userRef, { ...query, cursor }));
+  }
+
+  /** One batch of a bulk invitation run; the key makes a repeated batch answer as the first did. */
+  inviteBatch(eventRef: string, body: BulkBatchBody, idempotencyKey: string): Promise<BulkBatchResult> {
+    return this.#request('POST', `/v1/events/${encodeURIComponent(eventRef)}/invitations/batch`, { body, idempotencyKey, schema: bulkBatchResultSchema });
+  }
+
+  /** How far a bulk run got (for --resume); not found when the platform never saw it. */
+  bulkRun(eventRef: string, run: string): Promise<BulkRun> {
+    return this.#request('GET', `/v1/events/${encodeURIComponent(eventRef)}/invitations/runs/${encodeURIComponent(run)}`, { schema: bulkRunSchema });
   }
 
   userActivity(userRef: string, query: TimelineQuery): Promise<Page<TimelineEntry>> {

@@ -577,3 +577,92 @@ export const identityCheckResultSchema = z.object({
   validUntil: nullableTimestamp,
 });
 export type IdentityCheckResult = z.infer<typeof identityCheckResultSchema>;
+
+// ---- Bulk invitations -----------------------------------------------------------------
+
+/** Rows per batch request, at most. */
+export const BULK_BATCH_MAX_ROWS = 1000;
+
+export const BULK_OUTCOMES = ['invited', 'skipped', 'failed'] as const;
+export type BulkOutcome = (typeof BULK_OUTCOMES)[number];
+
+/** Why a row was not invited: skipped (nothing to do) or failed (the row needs fixing). */
+export const BULK_REASONS = {
+  already_registered: 'already registered for the event',
+  already_invited: 'already invited to the event',
+  duplicate_in_file: 'the same address appears earlier in the file',
+  shut_out: 'the organiser shut this person out of the event',
+  invalid_email: 'not a valid email address',
+  public_domain: 'a public email provider the event refuses',
+  domain_not_approved: "not at one of the event's approved domains",
+  missing_name: 'first or last name missing',
+  field_too_long: 'a value is too long',
+  field_not_allowed: 'a value holds characters that are not allowed',
+  bad_role: 'not a role of the event (attendee, speaker, moderator, organizer)',
+  event_closed: 'the event has ended',
+} as const;
+export type BulkReason = keyof typeof BULK_REASONS;
+
+export const bulkRowSchema = z.strictObject({
+  /** The row's line number in the file, for the report. */
+  row: z.number().int().min(1),
+  email: z.string().max(320),
+  firstName: z.string().max(500),
+  lastName: z.string().max(500),
+  company: z.string().max(500).optional(),
+  jobTitle: z.string().max(500).optional(),
+  country: z.string().max(500).optional(),
+  role: z.string().max(50).optional(),
+});
+export type BulkRow = z.infer<typeof bulkRowSchema>;
+
+/**
+ * POST /v1/events/:event/invitations/batch. Send with an Idempotency-Key derived from the
+ * file and the batch position: a batch sent again answers with its first result.
+ */
+export const bulkBatchBodySchema = z.strictObject({
+  /** Identifies the run (e.g. a hash of the file): the audit entry and resume use it. */
+  run: z.string().trim().min(8).max(100).regex(/^[A-Za-z0-9_-]+$/, 'run must be letters, digits, - or _'),
+  /** The file's name, for the audit entry. */
+  file: z.string().trim().max(255),
+  /** 0-based position of the batch in the file. */
+  batch: z.number().int().min(0),
+  /** True on the run's last batch: the run's audit entry is written with its totals. */
+  last: z.boolean().default(false),
+  /** Checks every row and invites no one. */
+  dryRun: z.boolean().default(false),
+  /** Role for rows that name none. */
+  role: eventRoleSchema.optional(),
+  rows: z.array(bulkRowSchema).min(1).max(BULK_BATCH_MAX_ROWS),
+  ...actionContextSchema,
+});
+export type BulkBatchBody = z.input<typeof bulkBatchBodySchema>;
+
+export const bulkRowResultSchema = z.object({
+  row: z.number().int(),
+  email: z.string(),
+  outcome: z.enum(BULK_OUTCOMES),
+  reason: z.string().nullable(),
+  userId: z.string().nullable(),
+});
+export type BulkRowResult = z.infer<typeof bulkRowResultSchema>;
+
+export const bulkBatchResultSchema = z.object({
+  run: z.string(),
+  batch: z.number().int(),
+  dryRun: z.boolean(),
+  results: z.array(bulkRowResultSchema),
+  counts: z.object({ invited: z.number().int(), skipped: z.number().int(), failed: z.number().int() }),
+});
+export type BulkBatchResult = z.infer<typeof bulkBatchResultSchema>;
+
+/** GET /v1/events/:event/invitations/runs/:run: how far a run got, for --resume. */
+export const bulkRunSchema = z.object({
+  run: z.string(),
+  file: z.string(),
+  /** Batches the platform committed, 0-based, in order. */
+  committedBatches: z.array(z.number().int()),
+  counts: z.object({ invited: z.number().int(), skipped: z.number().int(), failed: z.number().int() }),
+  finishedAt: nullableTimestamp,
+});
+export type BulkRun = z.infer<typeof bulkRunSchema>;
