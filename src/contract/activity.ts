@@ -56,6 +56,7 @@ export const ACTIVITY_REASONS = {
   expired: 'the link had expired',
   already_used: 'the link had already been used',
   replaced: 'a newer link had replaced it',
+  revoked: 'the link had been withdrawn (for example by a two-factor reset)',
   invalid: 'the link is not one the platform issued',
   // Sign-in
   wrong_password: 'wrong password',

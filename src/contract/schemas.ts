@@ -44,7 +44,12 @@ const limitSchema = z.coerce
   .default(DEFAULT_PAGE_SIZE);
 
 /** A user or event reference in a path: an id, an email or a slug. */
-export const referenceSchema = z.string().trim().min(1, 'must not be empty').max(254, 'is too long');
+export const referenceSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(254, 'is too long')
+  .refine((value) => !value.includes('\0'), 'must not contain a NUL character');
 
 export const searchUsersQuerySchema = z.strictObject({
   q: z.string().trim().min(1, 'q must not be empty').max(200, 'q is too long').optional(),

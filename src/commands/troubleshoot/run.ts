@@ -134,11 +134,14 @@ async function escalate(view: Extract<View, { kind: 'report' }>, known: string |
     deps.output.line(`Escalate with the ticket, the topic (${view.topic.id}) and what the caller described; there is no email to build the packet from.`);
     return;
   }
-  const ticket = known ?? (await deps.prompter().input('Ticket id for tier two', 'pass --ticket'));
+  const ticket = known ?? view.answers.ticket ?? (await deps.prompter().input('Ticket id for tier two', 'pass --ticket'));
   const tried = view.fixesRun.map((f) => `${f.command} (exit ${f.exitCode})`).join('; ');
-  const argv = ['escalate', email, '--ticket', ticket, '--topic', view.topic.id, ...(event ? ['--event', event] : []), ...(userAgent ? ['--user-agent', userAgent] : []), ...(tried ? ['--note', `Tried from the wizard: ${tried}`] : [])];
+  // The escalation topic asks which topic was tried: that one's findings go in the packet.
+  const topic = view.answers.topic || view.topic.id;
+  const argv = ['escalate', email, '--ticket', ticket, '--topic', topic, ...(event ? ['--event', event] : []), ...(userAgent ? ['--user-agent', userAgent] : []), ...(tried ? ['--note', `Tried from the wizard: ${tried}`] : [])];
   deps.output.line();
-  await deps.runLine(argv);
+  const exitCode = await deps.runLine(argv);
+  if (exitCode !== 0) deps.output.notice(`The packet could not be built (exit ${exitCode}); escalate with the ticket, the topic (${topic}) and what the caller described.`);
 }
 
 /**

@@ -95,8 +95,10 @@ export function render(view: View, out: Output): void {
         day = e.at.slice(0, 10);
         out.heading(`${day} (UTC)`);
       }
-      const text = e.outcome === 'ok' ? e.summary : out.style.red(e.summary);
-      const more = extras(e);
+      // One entry, one line: text from outside (an SMTP error, an agent's note) cannot add lines.
+      const summary = e.summary.replace(/[\r\n]+/g, ' ');
+      const text = e.outcome === 'ok' ? summary : out.style.red(summary);
+      const more = extras(e).replace(/[\r\n]+/g, ' ');
       out.line(`  ${e.at.slice(11, 16)} ${text}${more ? out.style.dim(` · ${more}`) : ''}`);
     }
   }

@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ErrorEnvelope } from '../../contract/errors.ts';
 import { HttpError } from '../http-error.ts';
 import { notFoundPage } from './web/kit.ts';
-import { isUniqueViolation } from '../storage/errors.ts';
+import { isInvalidText, isUniqueViolation } from '../storage/errors.ts';
 
 const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; code: string; message: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'bad_request', message: 'The request body is not valid JSON.' },
@@ -27,6 +27,9 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     if (isUniqueViolation(error)) {
       return sendError(reply, request, 409, { code: 'conflict', message: 'This collided with the same change made at the same moment; try again.' });
+    }
+    if (isInvalidText(error)) {
+      return sendError(reply, request, 400, { code: 'bad_request', message: 'The request holds characters that cannot be stored (such as a NUL character).' });
     }
     const known = error.code ? FASTIFY_CLIENT_ERRORS[error.code] : undefined;
     if (known) return sendError(reply, request, known.status, { code: known.code, message: known.message });

@@ -2,11 +2,11 @@
 // enrollment): 256 random bits, stored as SHA-256 only, one live link per person and
 // kind, consumed atomically so a link works exactly once.
 import type { ActivityReason } from '../../contract/activity.ts';
-import { recordActivity, type ActivityDeps } from '../activity/record.ts';
+import { recordActivities, recordActivity, type ActivityDeps, type ActivityInput } from '../activity/record.ts';
 import { hashToken, type Clock } from '../clock.ts';
 import type { Db } from '../storage/database.ts';
 import type { TokenRow } from '../storage/schema.ts';
-import { storeToken } from './token-store.ts';
+import { storeToken, tokenRow, type StoreTokenInput } from './token-store.ts';
 
 export const LINK_KINDS = ['verify_email', 'magic_link', 'set_password', 'reset_password', 'mfa_enroll'] as const;
 export type LinkKind = (typeof LINK_KINDS)[number];
@@ -20,7 +20,8 @@ export const LINK_PATHS: Record<LinkKind, string> = {
   mfa_enroll: '/mfa/enroll',
 };
 
-export type LinkState = 'valid' | 'used' | 'expired' | 'replaced' | 'unknown';
+/** 'revoked': withdrawn without a newer link (e.g. a 2FA reset cancels pending enrollments). */
+export type LinkState = 'valid' | 'used' | 'expired' | 'replaced' | 'revoked' | 'unknown';
 
 export interface IssueLinkInput {
   kind: LinkKind;
@@ -45,17 +46,7 @@ export function linkUrl(publicUrl: string, kind: LinkKind, token: string): strin
 
 /** Issues a link; older unused links of the same kind for the person stop working. */
 export async function issueLink(db: Db, deps: ActivityDeps & { publicUrl: string }, input: IssueLinkInput): Promise<IssuedLink> {
-  const { id, token, expiresAt } = await storeToken(db, deps, {
-    kind: input.kind,
-    idPrefix: 'lnk',
-    orgId: input.orgId,
-    userId: input.userId,
-    eventId: input.eventId,
-    minutes: input.ttlMinutes,
-    createdBy: input.createdBy,
-    payloadSealed: input.payloadSealed,
-    cause: deps.origin.cause,
-  });
+  const { id, token, expiresAt } = await storeToken(db, deps, linkToken(deps, input));
   const nowIso = deps.clock.now().toISOString();
   // Links that already expired stay "expired": that is what the person saw.
   const replaced = await db
@@ -68,21 +59,86 @@ export async function issueLink(db: Db, deps: ActivityDeps & { publicUrl: string
     .where('revoked_at', 'is', null)
     .where('expires_at', '>', nowIso)
     .executeTakeFirst();
-  await recordActivity(db, deps, {
+  await recordActivity(db, deps, linkIssued(deps, input, id, expiresAt!, Number(replaced.numUpdatedRows)));
+  return { id, token, url: linkUrl(deps.publicUrl, input.kind, token), expiresAt: expiresAt! };
+}
+
+function linkToken(deps: ActivityDeps, input: IssueLinkInput): StoreTokenInput {
+  return {
+    kind: input.kind,
+    idPrefix: 'lnk',
+    orgId: input.orgId,
+    userId: input.userId,
+    eventId: input.eventId,
+    minutes: input.ttlMinutes,
+    createdBy: input.createdBy,
+    payloadSealed: input.payloadSealed,
+    cause: deps.origin.cause,
+  };
+}
+
+function linkIssued(deps: ActivityDeps, input: IssueLinkInput, id: string, expiresAt: string, replaced: number): ActivityInput {
+  return {
     orgId: input.orgId,
     userId: input.userId,
     eventId: input.eventId,
     kind: 'link.issued',
     tokenId: id,
-    detail: { linkKind: input.kind, cause: deps.origin.cause, expiresAt: expiresAt!, replaced: Number(replaced.numUpdatedRows) },
-  });
-  return { id, token, url: linkUrl(deps.publicUrl, input.kind, token), expiresAt: expiresAt! };
+    detail: { linkKind: input.kind, cause: deps.origin.cause, expiresAt, replaced },
+  };
+}
+
+// Rows per multi-row statement, well under SQLite's 32,766 parameters.
+const CHUNK = 1000;
+
+/**
+ * Issues many links at once (bulk flows), as issueLink issues one: set-based, with
+ * the older live links of the same people and kinds looked up in one query.
+ */
+export async function issueLinks(db: Db, deps: ActivityDeps & { publicUrl: string }, inputs: IssueLinkInput[]): Promise<IssuedLink[]> {
+  const made = inputs.map((input) => ({ input, ...tokenRow(deps, linkToken(deps, input)) }));
+  for (let i = 0; i < made.length; i += CHUNK) {
+    await db.insertInto('tokens').values(made.slice(i, i + CHUNK).map((m) => m.row)).execute();
+  }
+  const nowIso = deps.clock.now().toISOString();
+  const newIds = new Set(made.map((m) => m.id));
+  const newest = new Map(made.map((m) => [`${m.input.userId} ${m.input.kind}`, m.id]));
+  const kinds = [...new Set(inputs.map((input) => input.kind))];
+  const replacedBy = new Map<string, string[]>();
+  for (let i = 0; i < made.length; i += CHUNK) {
+    const userIds = made.slice(i, i + CHUNK).map((m) => m.input.userId);
+    const older = await db
+      .selectFrom('tokens')
+      .select(['id', 'user_id', 'kind'])
+      .where('user_id', 'in', userIds)
+      .where('kind', 'in', kinds)
+      .where('used_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', nowIso)
+      .execute();
+    for (const row of older) {
+      if (newIds.has(row.id)) continue;
+      const by = newest.get(`${row.user_id} ${row.kind}`);
+      if (!by) continue;
+      replacedBy.set(by, [...(replacedBy.get(by) ?? []), row.id]);
+    }
+  }
+  // Only people who already had a live link of the kind: few in a bulk flow.
+  for (const [by, ids] of replacedBy) {
+    await db.updateTable('tokens').set({ revoked_at: nowIso, replaced_by: by }).where('id', 'in', ids).execute();
+  }
+  await recordActivities(
+    db,
+    deps,
+    made.map((m) => linkIssued(deps, m.input, m.id, m.expiresAt!, replacedBy.get(m.id)?.length ?? 0)),
+  );
+  return made.map((m) => ({ id: m.id, token: m.token, url: linkUrl(deps.publicUrl, m.input.kind, m.token), expiresAt: m.expiresAt! }));
 }
 
 export function linkState(row: TokenRow | undefined, now: Date): LinkState {
   if (!row) return 'unknown';
   if (row.used_at) return 'used';
-  if (row.revoked_at) return 'replaced';
+  if (row.revoked_at) return row.replaced_by ? 'replaced' : 'revoked';
   if (row.expires_at && row.expires_at <= now.toISOString()) return 'expired';
   return 'valid';
 }
@@ -144,6 +200,7 @@ const REFUSAL_REASONS: Record<Exclude<LinkState, 'valid'>, ActivityReason> = {
   used: 'already_used',
   expired: 'expired',
   replaced: 'replaced',
+  revoked: 'revoked',
   unknown: 'invalid',
 };
 
@@ -154,19 +211,21 @@ export async function noteLinkVisit(db: Db, deps: ActivityDeps, row: TokenRow, k
 
 /** Records a dead link's refusal with what explains it: when it was used, what replaced it. */
 export async function noteLinkRefused(db: Db, deps: ActivityDeps, kind: LinkKind, row: TokenRow | undefined, state: LinkState): Promise<void> {
+  // A token the platform never issued belongs to nobody an agent could look up.
+  if (!row) return;
   const dead = state === 'valid' ? 'unknown' : state;
   const detail: Record<string, string> = { linkKind: kind };
-  if (row?.used_at) detail.usedAt = row.used_at;
-  if (row?.replaced_by) detail.replacedBy = row.replaced_by;
-  if (row?.expires_at && dead === 'expired') detail.expiredAt = row.expires_at;
+  if (row.used_at) detail.usedAt = row.used_at;
+  if (row.replaced_by) detail.replacedBy = row.replaced_by;
+  if (row.expires_at && dead === 'expired') detail.expiredAt = row.expires_at;
   await recordActivity(db, deps, {
-    orgId: row?.org_id ?? null,
-    userId: row?.user_id ?? null,
-    eventId: row?.event_id ?? null,
+    orgId: row.org_id,
+    userId: row.user_id,
+    eventId: row.event_id,
     kind: 'link.refused',
     outcome: 'refused',
     reason: REFUSAL_REASONS[dead],
-    tokenId: row?.id ?? null,
+    tokenId: row.id,
     detail,
   });
 }

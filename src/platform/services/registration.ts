@@ -5,13 +5,13 @@
 // nothing new.
 import { NO_CONTROL_CHARACTERS, type FormField } from '../../contract/schemas.ts';
 import type { ActivityReason } from '../../contract/activity.ts';
-import { recordActivity, type ActivityDetail } from '../activity/record.ts';
+import { recordActivity, typedAddress, type ActivityDetail } from '../activity/record.ts';
 import type { EmailTemplate, EventRole, RegistrationStage, RegistrationStatus, RegistrationType } from '../../contract/vocabulary.ts';
 import { emailDomain, isPublicEmailDomain } from '../data/public-email-domains.ts';
 import type { PlatformContext } from '../context.ts';
 import { hashPassword } from '../passwords.ts';
 import type { Db } from '../storage/database.ts';
-import type { EventRow, UserRow } from '../storage/schema.ts';
+import type { EventRow, NewRegistration, NewUser, UserRow } from '../storage/schema.ts';
 import { issueLink } from './link-tokens.ts';
 import { notifyPerson } from './notify.ts';
 import { passwordProblem } from './password-policy.ts';
@@ -24,7 +24,7 @@ import { eventPhase } from './views.ts';
 export const PROFILE_FIELDS = ['first_name', 'last_name', 'country', 'job_title', 'company'] as const;
 type ProfileField = (typeof PROFILE_FIELDS)[number];
 
-const MAX_FIELD_LENGTH = 200;
+export const MAX_FIELD_LENGTH = 200;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export type FieldErrors = Record<string, string>;
@@ -127,14 +127,14 @@ export function validateRegistration(event: EventRow, form: RegistrationForm): R
 
 /** Records a refused registration against the address typed (and the person, if one has it). */
 export async function recordRegistrationRefusal(ctx: PlatformContext, event: EventRow, email: string, refusal: Refusal): Promise<void> {
-  const typed = email.trim().toLowerCase();
+  const typed = typedAddress(email);
   const user = typed
     ? await ctx.db.selectFrom('users').select('id').where('org_id', '=', event.org_id).where('email', '=', typed).executeTakeFirst()
     : undefined;
   await recordActivity(ctx.db, ctx, {
     orgId: event.org_id,
     userId: user?.id ?? null,
-    email: typed || null,
+    email: typed,
     eventId: event.id,
     kind: 'registration.refused',
     outcome: 'refused',
@@ -162,6 +162,13 @@ export interface NewPerson {
 export async function findOrCreateUser(trx: Db, ctx: PlatformContext, orgId: string, person: NewPerson): Promise<{ user: UserRow; created: boolean }> {
   const existing = await trx.selectFrom('users').selectAll().where('org_id', '=', orgId).where('email', '=', person.email).executeTakeFirst();
   if (existing) return { user: existing, created: false };
+  const user = newUserRow(ctx, orgId, person);
+  await trx.insertInto('users').values(user).execute();
+  return { user: await trx.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow(), created: true };
+}
+
+/** The row of a new person, as findOrCreateUser writes it (bulk flows insert many). */
+export function newUserRow(ctx: Pick<PlatformContext, 'clock' | 'tokens'>, orgId: string, person: NewPerson): NewUser & { id: string } {
   const now = ctx.clock.now().toISOString();
   const fields = profile(person.values);
   const first = fields.first_name ?? '';
@@ -181,8 +188,7 @@ export async function findOrCreateUser(trx: Db, ctx: PlatformContext, orgId: str
     created_at: now,
     updated_at: now,
   };
-  await trx.insertInto('users').values(user).execute();
-  return { user: await trx.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow(), created: true };
+  return user;
 }
 
 export async function createRegistration(
@@ -190,22 +196,27 @@ export async function createRegistration(
   ctx: PlatformContext,
   input: { user: UserRow; event: EventRow; role: EventRole; type: RegistrationType; status: RegistrationStatus; stage: RegistrationStage },
 ): Promise<void> {
+  await trx.insertInto('registrations').values(registrationRow(ctx, input)).execute();
+}
+
+/** The row createRegistration writes (bulk flows insert many). */
+export function registrationRow(
+  ctx: Pick<PlatformContext, 'clock' | 'tokens'>,
+  input: { user: Pick<UserRow, 'id'>; event: Pick<EventRow, 'id'>; role: EventRole; type: RegistrationType; status: RegistrationStatus; stage: RegistrationStage },
+): NewRegistration {
   const now = ctx.clock.now().toISOString();
-  await trx
-    .insertInto('registrations')
-    .values({
-      id: `reg_${ctx.tokens.id()}`,
-      user_id: input.user.id,
-      event_id: input.event.id,
-      role: input.role,
-      type: input.type,
-      status: input.status,
-      stage: input.stage,
-      attended_at: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
+  return {
+    id: `reg_${ctx.tokens.id()}`,
+    user_id: input.user.id,
+    event_id: input.event.id,
+    role: input.role,
+    type: input.type,
+    status: input.status,
+    stage: input.stage,
+    attended_at: null,
+    created_at: now,
+    updated_at: now,
+  };
 }
 
 /** Sends the login link a login-link event promises right after registering. */

@@ -11,7 +11,7 @@ import type { EmailTemplate } from '../../contract/vocabulary.ts';
 import { sendActivationEmail } from './verification.ts';
 import { organisationOf } from './registration-state.ts';
 import { createRegistration, emailProblem, findOrCreateUser } from './registration.ts';
-import { recordActivity } from '../activity/record.ts';
+import { recordActivity, typedAddress } from '../activity/record.ts';
 
 export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 const SECRET_PREFIX = 'whsec_';
@@ -126,17 +126,20 @@ export async function recordWebhookRefusal(
         : input.error.code === 'unauthenticated'
           ? 'bad_signature'
           : 'invalid_payload';
-  const user = input.verifiedEmail && input.event
-    ? await ctx.db.selectFrom('users').select('id').where('org_id', '=', input.event.org_id).where('email', '=', input.verifiedEmail).executeTakeFirst()
+  // A refusal for an event nobody has says nothing an agent could look up.
+  if (!input.event) return;
+  const email = typedAddress(input.verifiedEmail);
+  const user = email
+    ? await ctx.db.selectFrom('users').select('id').where('org_id', '=', input.event.org_id).where('email', '=', email).executeTakeFirst()
     : undefined;
   const detail: Record<string, string> = {};
   if (reason === 'invalid_payload' && details.fields?.[0]) detail.field = details.fields[0].field.replace(/^body\./, '');
   if (details.rule) detail.rule = details.rule;
   await recordActivity(ctx.db, ctx, {
-    orgId: input.event?.org_id ?? null,
+    orgId: input.event.org_id,
     userId: user?.id ?? null,
-    email: input.verifiedEmail,
-    eventId: input.event?.id ?? null,
+    email,
+    eventId: input.event.id,
     kind: 'webhook.refused',
     outcome: 'refused',
     reason,

@@ -9,3 +9,13 @@ export function isUniqueViolation(error: unknown): boolean {
   if (!e || typeof e !== 'object') return false;
   return e.code === POSTGRES_UNIQUE || (e.code === 'ERR_SQLITE_ERROR' && SQLITE_UNIQUE.has(Number(e.errcode)));
 }
+
+// PostgreSQL refuses text it cannot store (a NUL character, bytes outside UTF-8):
+// 22021 character_not_in_repertoire, 22P05 untranslatable_character.
+const POSTGRES_INVALID_TEXT = new Set(['22021', '22P05']);
+
+/** True when the database refused a value of the request as text it cannot hold. */
+export function isInvalidText(error: unknown): boolean {
+  const e = error as { code?: unknown } | null;
+  return Boolean(e && typeof e === 'object' && typeof e.code === 'string' && POSTGRES_INVALID_TEXT.has(e.code));
+}

@@ -24,10 +24,22 @@ export interface Delivery {
 }
 
 /** The recent emails (of the event, when given), newest first, and what became of the newest. */
+const REGISTRATION_TEMPLATES: ReadonlySet<string> = new Set([
+  'verify_account',
+  'registration_complete',
+  'login_link',
+  'set_password',
+  'invitation_password',
+  'invitation_login_link',
+  'password_reset',
+]);
+
 export function deliveryOf(mails: readonly EmailLogEntry[], now: Date, event?: string): Delivery {
   const since = now.getTime() - DELIVERY_WINDOW_DAYS * 24 * 60 * 60_000;
   const recent = mails
-    .filter((m) => Date.parse(m.createdAt) >= since && (!event || m.eventSlug === null || m.eventSlug === event))
+    // The emails a registration sends; a later unrelated one (a 2FA or identity email)
+    // says nothing about whether the registration email arrived.
+    .filter((m) => Date.parse(m.createdAt) >= since && REGISTRATION_TEMPLATES.has(m.template) && (!event || m.eventSlug === null || m.eventSlug === event))
     .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
   const mail = recent[0] ?? null;
   if (!mail) return { state: 'none', mail, recent };

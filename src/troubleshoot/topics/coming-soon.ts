@@ -38,7 +38,7 @@ export const runbook: Runbook = {
         fixes: [],
       };
     }
-    if (event?.phase === 'live') {
+    if (event?.phase === 'live' && finding(findings, 'registration')?.verdict === 'ok') {
       return {
         explain: `The event is live, so the caller should see the event site, not "coming soon". Their browser may show a page saved before the start.`,
         tell: 'The event has started. Please reload the page; if it still says "coming soon", close the browser, open it again and sign in once more.',

@@ -52,7 +52,9 @@ export const runbook: Runbook = {
       ? `Links of ${refusals.filter((r) => r.reason === 'expired').length} different verification emails were refused as expired: if the new one fails too, escalate with these times.`
       : undefined;
 
-    if (user.account.emailVerifiedAt && status.registration.stage !== 'pending_verification') {
+    // Only a complete registration can be called complete: no password yet, or an
+    // unanswered invitation, still needs its own email.
+    if (user.account.emailVerifiedAt && (status.registration.stage === 'verified' || status.registration.stage === 'joined')) {
       return {
         explain: `The address was already verified at ${formatUtc(user.account.emailVerifiedAt)} and the registration is complete (${status.explanation.label}); the old link has nothing left to do${last ? ` (it was refused: ${last.reason})` : ''}.`,
         tell: 'Good news: your email address is already confirmed and your registration is complete. You do not need that link any more; sign in on the event page. I can send you the "registration complete" email with the sign-in button again.',

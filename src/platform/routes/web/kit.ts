@@ -9,7 +9,7 @@ import { HttpError } from '../../http-error.ts';
 import { html } from '../../pages/html.ts';
 import { layout, type PageOptions } from '../../pages/layout.ts';
 import { browserNotice } from '../../pages/browser-support.ts';
-import { isUniqueViolation } from '../../storage/errors.ts';
+import { isInvalidText, isUniqueViolation } from '../../storage/errors.ts';
 import { withOrigin } from '../../context.ts';
 import { requestOrigin } from '../../activity/origin.ts';
 import type { ActivityCause } from '../../../contract/activity.ts';
@@ -43,7 +43,7 @@ export async function installWebKit(app: FastifyInstance): Promise<void> {
     if (isUniqueViolation(error)) {
       return sendPage(request, reply, 409, { title: 'Please try again', body: html`<p>The same thing was being done at the same moment. Go back and try again.</p>` });
     }
-    const status = (error as { statusCode?: number }).statusCode;
+    const status = isInvalidText(error) ? 400 : (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       return sendPage(request, reply, status, { title: 'That did not work', body: html`<p>The request could not be read. Go back and try again.</p>` });
     }

@@ -28,10 +28,18 @@ const RENEW_PER_ACCOUNT: RateLimit = { name: 'renew-link-account', max: 5, windo
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{20,100}$/;
 
+const DEAD_EXPLANATIONS: Record<Exclude<LinkState, 'valid' | 'unknown'>, string> = {
+  used: 'Each link works only once.',
+  expired: 'Links stop working after a while to keep your account safe.',
+  replaced: 'Only the newest link we sent works.',
+  revoked: 'It stopped working because your account changed after it was sent (for example, two-factor authentication was reset).',
+};
+
 const DEAD_TITLES: Record<Exclude<LinkState, 'valid'>, string> = {
   expired: 'This link has expired',
   used: 'This link was already used',
   replaced: 'A newer link replaced this one',
+  revoked: 'This link was withdrawn',
   unknown: 'This link is not valid',
 };
 
@@ -67,7 +75,7 @@ function deadLinkPage(request: FastifyRequest, reply: FastifyReply, ctx: Platfor
   const body =
     dead === 'unknown'
       ? html`<p>The link is incomplete or was never issued. Copy the whole link from the email, or ask the event's support team for a new one.</p>`
-      : html`<p>${dead === 'used' ? 'Each link works only once.' : dead === 'expired' ? 'Links stop working after a while to keep your account safe.' : 'Only the newest link we sent works.'} Enter your email address and we will send you a new one.</p>
+      : html`<p>${DEAD_EXPLANATIONS[dead]} Enter your email address and we will send you a new one.</p>
 ${form('/links/renew', csrf, html`<input type="hidden" name="kind" value="${kind}"><input type="hidden" name="token" value="${token}">${field({ name: 'email', label: 'Email address', type: 'email', required: true, autocomplete: 'email' })}`, 'Send me a new link')}`;
   return sendPage(request, reply, 410, { title: DEAD_TITLES[dead], body });
 }
