@@ -10,6 +10,7 @@ import { actionRoutes } from './routes/admin/actions.ts';
 import { identityRoutes } from './routes/admin/identity.ts';
 import { recordRoutes } from './routes/admin/records.ts';
 import { organisationRoutes } from './routes/admin/organisation.ts';
+import { bulkInvitationRoutes } from './routes/admin/bulk-invitations.ts';
 import { authRoutes } from './routes/auth.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { installWebKit, SECURITY_HEADERS } from './routes/web/kit.ts';
@@ -85,6 +86,7 @@ export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): 
       identityRoutes(admin, ctx);
       recordRoutes(admin, ctx);
       organisationRoutes(admin, ctx);
+      bulkInvitationRoutes(admin, ctx);
     },
     { prefix: '/v1' },
   );

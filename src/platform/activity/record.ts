@@ -6,6 +6,7 @@ import type { ActivityKind, ActivityOutcome, ActivityReason } from '../../contra
 import type { Clock, TokenGenerator } from '../clock.ts';
 import { HttpError } from '../http-error.ts';
 import type { Db } from '../storage/database.ts';
+import { insertRows } from '../storage/bulk-insert.ts';
 import type { NewActivity } from '../storage/schema.ts';
 import { browserInfo, truncatedNetwork } from './client-info.ts';
 import type { Origin } from './origin.ts';
@@ -34,9 +35,6 @@ export interface ActivityWriter {
   writeMany?(db: Db, entries: Omit<NewActivity, 'id'>[]): Promise<void>;
 }
 
-// Rows per multi-row insert: 23 columns each stays under SQLite's 32,766 parameters.
-const INSERT_CHUNK = 1000;
-
 /**
  * The platform's writer. Entries of one request often share a millisecond (a failed
  * sign-in and the lock it caused; a link used and the sign-in it gave) and the timeline
@@ -54,9 +52,7 @@ export function databaseActivityWriter(tokens: TokenGenerator): ActivityWriter {
       await db.insertInto('activity').values({ id: nextId(), ...entry }).execute();
     },
     async writeMany(db, entries) {
-      for (let i = 0; i < entries.length; i += INSERT_CHUNK) {
-        await db.insertInto('activity').values(entries.slice(i, i + INSERT_CHUNK).map((entry) => ({ id: nextId(), ...entry }))).execute();
-      }
+      await insertRows(db, 'activity', entries.map((entry) => ({ id: nextId(), ...entry })));
     },
   };
 }

@@ -1,6 +1,9 @@
 // Sends queued emails from the outbox. Several platform instances may share one
 // database, so each mail is claimed with a lease by a conditional UPDATE before it is
 // sent; a lease left behind by a crashed instance expires and the mail becomes due again.
+// Mails go out a few at a time over a pool of SMTP connections, one person's mails one
+// after another, oldest first: never two of one person's mails in flight at once.
+import { sql } from 'kysely';
 import type { Transporter } from 'nodemailer';
 import { SYSTEM_ORIGIN } from '../activity/origin.ts';
 import { databaseActivityWriter, recordActivity, type ActivityWriter } from '../activity/record.ts';
@@ -21,6 +24,8 @@ export interface MailMessage {
 /** A nodemailer Transporter fits; tests may pass anything with sendMail. */
 export interface MailTransport {
   sendMail(message: MailMessage): Promise<unknown>;
+  /** Closes pooled connections when delivery stops. */
+  close?(): void;
 }
 
 export interface MailDeliveryOptions {
@@ -39,6 +44,8 @@ export interface MailDeliveryOptions {
   /** Where sent and failed attempts are recorded; the platform's activity log by default. */
   activity?: ActivityWriter;
   tokens?: TokenGenerator;
+  /** Mails in flight at once (each person's one at a time). Default 12. */
+  concurrency?: number;
 }
 
 export interface MailDelivery {
@@ -53,7 +60,9 @@ export interface MailDelivery {
 }
 
 // Mails looked at per pass; when a pass is full the next one starts at once.
-const BATCH_SIZE = 50;
+const BATCH_SIZE = 200;
+/** Mails in flight at once by default; the SMTP pool holds as many connections. */
+export const DEFAULT_DELIVERY_CONCURRENCY = 12;
 const BACKOFF_BASE_MS = 30_000;
 const BACKOFF_MAX_MS = 30 * 60_000;
 const MAX_ERROR_LENGTH = 500;
@@ -69,15 +78,16 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
   const maxAttempts = options.maxAttempts ?? 8;
   const leaseMs = options.leaseMs ?? 60_000;
   const log = options.log ?? (() => {});
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_DELIVERY_CONCURRENCY);
   const tokens = options.tokens ?? cryptoTokens;
   const activityDeps = { clock, tokens, origin: SYSTEM_ORIGIN, activity: options.activity ?? databaseActivityWriter(tokens) };
 
   const iso = (offsetMs = 0): string => new Date(clock.now().getTime() + offsetMs).toISOString();
 
-  function dueIds(now: string): Promise<{ id: string }[]> {
+  function dueIds(now: string): Promise<{ id: string; user_id: string | null; recipient: string; created_at: string }[]> {
     return db
       .selectFrom('emails')
-      .select('id')
+      .select(['id', 'user_id', 'recipient', 'created_at'])
       .where('status', '=', 'queued')
       .where('next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
@@ -87,24 +97,45 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
       .execute();
   }
 
-  /** Claimed one at a time, just before sending, so a slow batch cannot outlive its leases. */
-  async function claim(id: string): Promise<boolean> {
+  /**
+   * Claimed one at a time, just before sending, so a slow batch cannot outlive its leases;
+   * not while another mail of the same person is in flight (on any instance).
+   */
+  async function claim(mail: Due): Promise<boolean> {
     const now = iso();
     // Only one instance's UPDATE can match: the others then see a live lease.
     const result = await db
       .updateTable('emails')
       .set({ lease_until: iso(leaseMs), updated_at: now })
-      .where('id', '=', id)
+      .where('id', '=', mail.id)
       .where('status', '=', 'queued')
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      // Mails to no account (staff, typed addresses) are few; they keep order within a pass.
+      .$if(mail.user_id !== null, (q) =>
+        q.where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('emails as other')
+                .select(sql<number>`1`.as('one'))
+                .where('other.user_id', '=', mail.user_id)
+                .where('other.id', '!=', mail.id)
+                .where('other.status', '=', 'queued')
+                .where('other.lease_until', '>=', now),
+            ),
+          ),
+        ),
+      )
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
+  type Due = Awaited<ReturnType<typeof dueIds>>[number];
+
   async function send(id: string): Promise<boolean> {
     const row = await db
       .selectFrom('emails')
-      .select(['recipient', 'subject', 'body_sealed', 'message_id', 'attempts', 'org_id', 'user_id', 'event_id', 'template'])
+      .select(['recipient', 'subject', 'body_sealed', 'message_id', 'org_id', 'user_id', 'event_id', 'template'])
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
     try {
@@ -119,19 +150,23 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
         messageId: row.message_id,
       });
     } catch (error) {
-      await recordFailure(id, row, Number(row.attempts) + 1, error);
+      await recordFailure(id, row, error);
       return false;
     }
     const now = iso();
-    const attempts = Number(row.attempts) + 1;
     // last_error stays, so an agent can see why a mail went out late; each attempt is
-    // in the activity log.
+    // in the activity log. Counted in the database and only while still queued: if a
+    // lease ran out mid-send and another instance sent it too, it is recorded once.
     await db.transaction().execute(async (trx) => {
-      await trx
+      const marked = await trx
         .updateTable('emails')
-        .set({ status: 'sent', sent_at: now, attempts, body_sealed: null, lease_until: null, updated_at: now })
+        .set((eb) => ({ status: 'sent', sent_at: now, attempts: eb('attempts', '+', 1), body_sealed: null, lease_until: null, updated_at: now }))
         .where('id', '=', id)
-        .execute();
+        .where('status', '=', 'queued')
+        .returning('attempts')
+        .executeTakeFirst();
+      if (!marked) return;
+      const attempts = Number(marked.attempts);
       await recordActivity(trx, activityDeps, { ...aboutMail(id, row), kind: 'mail.sent', detail: { template: row.template, subject: row.subject, attempts } });
     });
     return true;
@@ -144,23 +179,26 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
     return { orgId: row.org_id, userId: row.user_id, email: row.user_id ? null : row.recipient, eventId: row.event_id, emailId: id };
   }
 
-  async function recordFailure(id: string, row: Sending, attempts: number, error: unknown): Promise<void> {
+  async function recordFailure(id: string, row: Sending, error: unknown): Promise<void> {
     const message = errorMessage(error);
-    const giveUp = attempts >= maxAttempts;
     const now = iso();
-    const nextAttemptAt = giveUp ? now : iso(retryDelayMs(attempts));
-    await db.transaction().execute(async (trx) => {
+    const outcome = await db.transaction().execute(async (trx) => {
+      // Counted in the database, so two instances whose leases overlapped add up.
+      const counted = await trx
+        .updateTable('emails')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: message, lease_until: null, updated_at: now }))
+        .where('id', '=', id)
+        .where('status', '=', 'queued')
+        .returning('attempts')
+        .executeTakeFirst();
+      if (!counted) return null;
+      const attempts = Number(counted.attempts);
+      const giveUp = attempts >= maxAttempts;
+      const nextAttemptAt = giveUp ? now : iso(retryDelayMs(attempts));
       await trx
         .updateTable('emails')
-        .set({
-          attempts,
-          last_error: message,
-          next_attempt_at: nextAttemptAt,
-          lease_until: null,
-          updated_at: now,
-          // A failed mail is never sent, so its link tokens need not be kept either.
-          ...(giveUp ? { status: 'failed', body_sealed: null } : {}),
-        })
+        // A failed mail is never sent, so its link tokens need not be kept either.
+        .set({ next_attempt_at: nextAttemptAt, ...(giveUp ? { status: 'failed', body_sealed: null } : {}) })
         .where('id', '=', id)
         .execute();
       await recordActivity(trx, activityDeps, {
@@ -170,20 +208,36 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
         reason: giveUp ? 'gave_up' : 'smtp_error',
         detail: { template: row.template, subject: row.subject, attempts, error: message, nextAttemptAt: giveUp ? null : nextAttemptAt },
       });
+      return { attempts, giveUp, nextAttemptAt };
     });
+    if (!outcome) return;
     log(
-      giveUp
-        ? `Email ${id} failed after ${attempts} attempts: ${message}`
-        : `Email ${id} attempt ${attempts} failed, retrying at ${nextAttemptAt}: ${message}`,
+      outcome.giveUp
+        ? `Email ${id} failed after ${outcome.attempts} attempts: ${message}`
+        : `Email ${id} attempt ${outcome.attempts} failed, retrying at ${outcome.nextAttemptAt}: ${message}`,
     );
   }
 
   async function pass(): Promise<{ due: number; sent: number }> {
     const due = await dueIds(iso());
-    let sent = 0;
-    for (const { id } of due) {
-      if ((await claim(id)) && (await send(id))) sent += 1;
+    // One queue per person, oldest first; queues run side by side, each one mail at a time.
+    const queues = new Map<string, Due[]>();
+    for (const mail of due) {
+      const person = mail.user_id ?? `address:${mail.recipient.toLowerCase()}`;
+      queues.set(person, [...(queues.get(person) ?? []), mail]);
     }
+    const waiting = [...queues.values()].map((mails) => mails.sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? -1 : 1) : a.created_at < b.created_at ? -1 : 1)));
+    let sent = 0;
+    const worker = async () => {
+      for (let mails = waiting.shift(); mails; mails = waiting.shift()) {
+        for (const mail of mails) {
+          // A person's newer mail waits while an older one could not go (in flight elsewhere, or failed).
+          if (!(await claim(mail)) || !(await send(mail.id))) break;
+          sent += 1;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, waiting.length) }, worker));
     return { due: due.length, sent };
   }
 
@@ -234,6 +288,7 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
       if (timer) clearTimeout(timer);
       timer = undefined;
       await inFlight;
+      transport.close?.();
     },
     async deliverDue() {
       return (await pass()).sent;
@@ -251,7 +306,38 @@ function errorMessage(error: unknown): string {
  * An SMTP transport from a URL such as smtp://user:pass@host:587 or smtps://host.
  * nodemailer loads only here, so a platform that captures mail never pays for it.
  */
-export async function createSmtpTransport(smtpUrl: string): Promise<Transporter> {
+export async function createSmtpTransport(smtpUrl: string, options: { connections?: number; idleCloseMs?: number } = {}): Promise<MailTransport> {
   const { default: nodemailer } = await import('nodemailer');
-  return nodemailer.createTransport(smtpUrl);
+  const connections = options.connections ?? DEFAULT_DELIVERY_CONCURRENCY;
+  const idleCloseMs = options.idleCloseMs ?? 1000;
+  // Pooled: connections stay open from one mail to the next and carry as many mails as
+  // are delivered at once; settings in the URL (e.g. ?pool=false) win over these. A pool
+  // left idle is closed (and opened again for the next mail), so quiet platforms hold
+  // no connections.
+  let pool: Transporter | null = null;
+  let inFlight = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
+  const closePool = () => {
+    clearTimeout(idleTimer);
+    idleTimer = undefined;
+    pool?.close();
+    pool = null;
+  };
+  return {
+    async sendMail(message) {
+      clearTimeout(idleTimer);
+      pool ??= nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: connections, maxMessages: Infinity });
+      inFlight += 1;
+      try {
+        return await pool.sendMail(message);
+      } finally {
+        inFlight -= 1;
+        if (inFlight === 0) {
+          idleTimer = setTimeout(closePool, idleCloseMs);
+          idleTimer.unref();
+        }
+      }
+    },
+    close: closePool,
+  };
 }

@@ -4,10 +4,12 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { EmailLogEntry, Page } from '../../contract/schemas.ts';
-import { recordActivity, type ActivityDeps } from '../activity/record.ts';
+import { recordActivities, recordActivity, type ActivityDeps, type ActivityInput } from '../activity/record.ts';
 import { decodeCursor, encodeCursor } from '../services/cursor.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { Db } from '../storage/database.ts';
+import type { NewEmail } from '../storage/schema.ts';
+import { insertRows } from '../storage/bulk-insert.ts';
 import { renderEmail, type TemplateName, type TemplateVars } from './templates.ts';
 
 export interface OutboxDeps extends ActivityDeps {
@@ -37,37 +39,54 @@ export async function enqueueEmail(
   deps: OutboxDeps,
   input: EnqueueEmailInput,
 ): Promise<{ id: string; status: 'queued' | 'captured' }> {
+  const { row, activity } = outboxRow(deps, input);
+  await db.insertInto('emails').values(row).execute();
+  await recordActivity(db, deps, activity);
+  return { id: row.id, status: row.status as 'queued' | 'captured' };
+}
+
+/** Enqueues many emails at once (bulk flows), in order, as enqueueEmail enqueues one. */
+export async function enqueueEmails(
+  db: Db,
+  deps: OutboxDeps,
+  inputs: EnqueueEmailInput[],
+): Promise<{ id: string; status: 'queued' | 'captured' }[]> {
+  const prepared = inputs.map((input) => outboxRow(deps, input));
+  await insertRows(db, 'emails', prepared.map((p) => p.row));
+  await recordActivities(db, deps, prepared.map((p) => p.activity));
+  return prepared.map((p) => ({ id: p.row.id, status: p.row.status as 'queued' | 'captured' }));
+}
+
+/** The outbox row of an email (rendered, body sealed) and the activity entry that goes with it. */
+function outboxRow(deps: OutboxDeps, input: EnqueueEmailInput): { row: NewEmail; activity: ActivityInput } {
   const { subject, text, html } = renderEmail(input.template, input.vars);
   const id = `eml_${deps.tokens.id()}`;
   const now = deps.clock.now().toISOString();
   const status = deps.deliveryEnabled ? 'queued' : 'captured';
   const body: EmailBody = { text, html };
-  await db
-    .insertInto('emails')
-    .values({
-      id,
-      org_id: input.orgId,
-      user_id: input.userId ?? null,
-      staff_id: input.staffId ?? null,
-      event_id: input.eventId ?? null,
-      recipient: input.recipient,
-      template: input.template,
-      subject,
-      body_sealed: deps.secrets.seal(JSON.stringify(body)),
-      status,
-      last_error: null,
-      next_attempt_at: now,
-      lease_until: null,
-      // Derived from the id, so a resend after a crash carries the same Message-ID.
-      message_id: `<${id}@t1.platform>`,
-      created_at: now,
-      sent_at: null,
-      updated_at: now,
-      cause: deps.origin.cause,
-      cause_actor: deps.origin.actor,
-    })
-    .execute();
-  await recordActivity(db, deps, {
+  const row: NewEmail = {
+    id,
+    org_id: input.orgId,
+    user_id: input.userId ?? null,
+    staff_id: input.staffId ?? null,
+    event_id: input.eventId ?? null,
+    recipient: input.recipient,
+    template: input.template,
+    subject,
+    body_sealed: deps.secrets.seal(JSON.stringify(body)),
+    status,
+    last_error: null,
+    next_attempt_at: now,
+    lease_until: null,
+    // Derived from the id, so a resend after a crash carries the same Message-ID.
+    message_id: `<${id}@t1.platform>`,
+    created_at: now,
+    sent_at: null,
+    updated_at: now,
+    cause: deps.origin.cause,
+    cause_actor: deps.origin.actor,
+  };
+  const activity: ActivityInput = {
     orgId: input.orgId,
     userId: input.userId ?? null,
     email: input.userId ? null : input.recipient,
@@ -75,8 +94,8 @@ export async function enqueueEmail(
     kind: status === 'queued' ? 'mail.queued' : 'mail.captured',
     emailId: id,
     detail: { template: input.template, subject, cause: deps.origin.cause },
-  });
-  return { id, status };
+  };
+  return { row, activity };
 }
 
 export interface EmailLogQuery {

@@ -161,31 +161,61 @@ function expiryLine(vars: TemplateVars): string | undefined {
 
 /** "Friday 25 October 2024, 14:00 (America/New_York)"; UTC when the zone is unknown or invalid. */
 export function formatDateTime(iso: string, timeZone?: string): string {
+  // Bulk flows format the same few instants thousands of times.
+  const key = `${iso} ${timeZone ?? ''}`;
+  const known = formatted.get(key);
+  if (known !== undefined) return known;
+  const text = formatUncached(iso, timeZone);
+  if (formatted.size >= 1000) formatted.clear();
+  formatted.set(key, text);
+  return text;
+}
+
+const formatted = new Map<string, string>();
+
+function formatUncached(iso: string, timeZone?: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) throw new Error(`Not a date: ${iso}`);
   const zone = timeZone && isValidTimeZone(timeZone) ? timeZone : 'UTC';
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: zone,
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(date);
+  const parts = formatterFor(zone).formatToParts(date);
   // Built from parts so the wording does not shift with the ICU version.
   const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('weekday')} ${part('day')} ${part('month')} ${part('year')}, ${part('hour')}:${part('minute')} (${zone})`;
 }
 
-function isValidTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone });
-    return true;
-  } catch {
-    return false;
+// Building a formatter costs far more than formatting: bulk invitations render thousands
+// of emails a second, so each zone's formatter is built once.
+const formatters = new Map<string, Intl.DateTimeFormat | null>();
+
+function formatterFor(zone: string): Intl.DateTimeFormat {
+  return cachedFormatter(zone) ?? cachedFormatter('UTC')!;
+}
+
+function cachedFormatter(timeZone: string): Intl.DateTimeFormat | null {
+  let formatter = formatters.get(timeZone);
+  if (formatter === undefined) {
+    try {
+      formatter = new Intl.DateTimeFormat('en-GB', {
+        timeZone,
+        weekday: 'long',
+        day: 'numeric',
+        month: 'long',
+        year: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      });
+    } catch {
+      formatter = null;
+    }
+    // Zones come from event settings: few, but bounded all the same.
+    if (formatters.size < 500) formatters.set(timeZone, formatter);
   }
+  return formatter;
+}
+
+function isValidTimeZone(timeZone: string): boolean {
+  return cachedFormatter(timeZone) !== null;
 }
 
 function renderText(content: Content, vars: TemplateVars): string {

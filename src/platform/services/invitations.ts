@@ -6,7 +6,7 @@ import type { EventRole } from '../../contract/vocabulary.ts';
 import type { PlatformContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import type { Db } from '../storage/database.ts';
-import type { EventRow } from '../storage/schema.ts';
+import type { EventRow, UserRow } from '../storage/schema.ts';
 import { issueLink } from './link-tokens.ts';
 import { notifyPerson } from './notify.ts';
 import { createRegistration, emailProblem, findOrCreateUser } from './registration.ts';
@@ -40,7 +40,7 @@ export async function invite(trx: Db, ctx: PlatformContext, input: InvitationInp
     throw new HttpError('conflict', `${email} already has a registration for ${event.slug} (${existing.status}).`, { reason: 'already_registered' });
   }
   await createRegistration(trx, ctx, { user, event, role: input.role, type: 'invite', status: 'invited', stage: 'invite_sent' });
-  if (event.login_method === 'password' && user.password_hash === null) {
+  if (invitationTemplate(event, user) === 'invitation_password') {
     const link = await issueLink(trx, ctx, {
       kind: 'set_password',
       orgId: user.org_id,
@@ -52,7 +52,19 @@ export async function invite(trx: Db, ctx: PlatformContext, input: InvitationInp
     const sent = await notifyPerson(trx, ctx, { orgName: input.orgName, user, event, template: 'invitation_password', actionUrl: link.url, expiresAt: link.expiresAt });
     return { ...sent, userId: user.id };
   }
-  const site = new URL(`/e/${event.slug}`, ctx.publicUrl).toString();
-  const sent = await notifyPerson(trx, ctx, { orgName: input.orgName, user, event, template: 'invitation_login_link', actionUrl: site });
+  const sent = await notifyPerson(trx, ctx, { orgName: input.orgName, user, event, template: 'invitation_login_link', actionUrl: eventSiteUrl(ctx.publicUrl, event) });
   return { ...sent, userId: user.id };
+}
+
+/**
+ * Which invitation a person gets: on a password event someone without a password is
+ * sent a set-password link; everyone else is sent to the event site.
+ */
+export function invitationTemplate(event: Pick<EventRow, 'login_method'>, user: Pick<UserRow, 'password_hash'>): 'invitation_password' | 'invitation_login_link' {
+  return event.login_method === 'password' && user.password_hash === null ? 'invitation_password' : 'invitation_login_link';
+}
+
+/** Where a login-link invitation leads: the event's site. */
+export function eventSiteUrl(publicUrl: string, event: Pick<EventRow, 'slug'>): string {
+  return new URL(`/e/${event.slug}`, publicUrl).toString();
 }

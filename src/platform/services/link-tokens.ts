@@ -6,6 +6,7 @@ import { recordActivities, recordActivity, type ActivityDeps, type ActivityInput
 import { hashToken, type Clock } from '../clock.ts';
 import type { Db } from '../storage/database.ts';
 import type { TokenRow } from '../storage/schema.ts';
+import { insertRows } from '../storage/bulk-insert.ts';
 import { storeToken, tokenRow, type StoreTokenInput } from './token-store.ts';
 
 export const LINK_KINDS = ['verify_email', 'magic_link', 'set_password', 'reset_password', 'mfa_enroll'] as const;
@@ -97,9 +98,7 @@ const CHUNK = 1000;
  */
 export async function issueLinks(db: Db, deps: ActivityDeps & { publicUrl: string }, inputs: IssueLinkInput[]): Promise<IssuedLink[]> {
   const made = inputs.map((input) => ({ input, ...tokenRow(deps, linkToken(deps, input)) }));
-  for (let i = 0; i < made.length; i += CHUNK) {
-    await db.insertInto('tokens').values(made.slice(i, i + CHUNK).map((m) => m.row)).execute();
-  }
+  await insertRows(db, 'tokens', made.map((m) => m.row));
   const nowIso = deps.clock.now().toISOString();
   const newIds = new Set(made.map((m) => m.id));
   const newest = new Map(made.map((m) => [`${m.input.userId} ${m.input.kind}`, m.id]));

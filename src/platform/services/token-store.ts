@@ -3,6 +3,7 @@
 // created here.
 import { hashToken, type Clock, type TokenGenerator } from '../clock.ts';
 import type { Db } from '../storage/database.ts';
+import type { NewToken } from '../storage/schema.ts';
 
 export interface StoreTokenInput {
   kind: string;
@@ -31,31 +32,35 @@ export interface StoredToken {
 }
 
 export async function storeToken(db: Db, deps: { clock: Clock; tokens: TokenGenerator }, input: StoreTokenInput): Promise<StoredToken> {
+  const { row, ...stored } = tokenRow(deps, input);
+  await db.insertInto('tokens').values(row).execute();
+  return stored;
+}
+
+/** The row storeToken writes, and the secret, for callers that insert many at once. */
+export function tokenRow(deps: { clock: Clock; tokens: TokenGenerator }, input: StoreTokenInput): StoredToken & { row: NewToken } {
   const token = (input.tokenPrefix ?? '') + deps.tokens.secret();
   const now = deps.clock.now();
   const id = `${input.idPrefix}_${deps.tokens.id()}`;
   const expiresAt = input.minutes === null ? null : new Date(now.getTime() + input.minutes * 60_000).toISOString();
-  await db
-    .insertInto('tokens')
-    .values({
-      id,
-      kind: input.kind,
-      hash: hashToken(token),
-      org_id: input.orgId,
-      user_id: input.userId ?? null,
-      staff_id: input.staffId ?? null,
-      event_id: input.eventId ?? null,
-      role: input.role ?? null,
-      name: input.name ?? null,
-      expires_at: expiresAt,
-      used_at: null,
-      revoked_at: null,
-      created_by: input.createdBy,
-      created_at: now.toISOString(),
-      last_used_at: null,
-      payload_sealed: input.payloadSealed ?? null,
-      cause: input.cause ?? null,
-    })
-    .execute();
-  return { id, token, expiresAt };
+  const row: NewToken = {
+    id,
+    kind: input.kind,
+    hash: hashToken(token),
+    org_id: input.orgId,
+    user_id: input.userId ?? null,
+    staff_id: input.staffId ?? null,
+    event_id: input.eventId ?? null,
+    role: input.role ?? null,
+    name: input.name ?? null,
+    expires_at: expiresAt,
+    used_at: null,
+    revoked_at: null,
+    created_by: input.createdBy,
+    created_at: now.toISOString(),
+    last_used_at: null,
+    payload_sealed: input.payloadSealed ?? null,
+    cause: input.cause ?? null,
+  };
+  return { id, token, expiresAt, row };
 }

@@ -300,6 +300,47 @@ const activityLog: Migration = {
   },
 };
 
+// Bulk invitation runs: each run's totals, the batches it committed (with the answer a
+// repeated batch gets again) and the addresses it saw, so a duplicate in a later batch is
+// recognised. Dry runs keep their own records and never count as the run's progress.
+const bulkRuns: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('bulk_runs')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id'))
+      .addColumn('event_id', 'text', (c) => c.notNull().references('events.id'))
+      .addColumn('run', 'text', (c) => c.notNull())
+      .addColumn('dry_run', 'integer', (c) => c.notNull())
+      .addColumn('file', 'text', (c) => c.notNull())
+      .addColumn('invited', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('skipped', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('failed', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('started_at', 'text', (c) => c.notNull())
+      .addColumn('finished_at', 'text')
+      .addColumn('created_by', 'text', (c) => c.notNull())
+      .addUniqueConstraint('bulk_runs_org_event_run', ['org_id', 'event_id', 'run', 'dry_run'])
+      .execute();
+    await db.schema
+      .createTable('bulk_batches')
+      .addColumn('run_id', 'text', (c) => c.notNull().references('bulk_runs.id'))
+      .addColumn('batch', 'integer', (c) => c.notNull())
+      .addColumn('idempotency_key', 'text')
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('result', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('bulk_batches_pk', ['run_id', 'batch'])
+      .execute();
+    await db.schema
+      .createTable('bulk_run_emails')
+      .addColumn('run_id', 'text', (c) => c.notNull().references('bulk_runs.id'))
+      .addColumn('email', 'text', (c) => c.notNull())
+      .addColumn('batch', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('bulk_run_emails_pk', ['run_id', 'email'])
+      .execute();
+  },
+};
+
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_support_actions': supportActions,
@@ -308,6 +349,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_byte_order_search': byteOrderSearch,
   '0006_platform_settings': platformSettings,
   '0007_activity_log': activityLog,
+  '0008_bulk_runs': bulkRuns,
 };
 
 export async function migrate(db: Kysely<any>): Promise<void> {

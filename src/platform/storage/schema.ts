@@ -217,6 +217,40 @@ export interface IdempotencyKeysTable {
   created_at: string;
 }
 
+export interface BulkRunsTable {
+  id: string;
+  org_id: string;
+  event_id: string;
+  /** The client's name for the run (e.g. a hash of the file). */
+  run: string;
+  dry_run: number;
+  file: string;
+  invited: Generated<number>;
+  skipped: Generated<number>;
+  failed: Generated<number>;
+  started_at: string;
+  finished_at: string | null;
+  created_by: string;
+}
+
+export interface BulkBatchesTable {
+  run_id: string;
+  batch: number;
+  idempotency_key: string | null;
+  /** SHA-256 of what the batch asked for, so a key reused for other rows is refused. */
+  fingerprint: string;
+  /** The batch's answer (JSON), given again when the batch is repeated. */
+  result: string;
+  created_at: string;
+}
+
+export interface BulkRunEmailsTable {
+  run_id: string;
+  email: string;
+  /** The batch the address first appeared in. */
+  batch: number;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   events: EventsTable;
@@ -232,6 +266,9 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   platform_settings: PlatformSettingsTable;
   activity: ActivityTable;
+  bulk_runs: BulkRunsTable;
+  bulk_batches: BulkBatchesTable;
+  bulk_run_emails: BulkRunEmailsTable;
 }
 
 export type OrganisationRow = Selectable<OrganisationsTable>;

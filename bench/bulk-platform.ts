@@ -1,0 +1,105 @@
+// The platform's side of a bulk invitation run: 100,000 rows in batches of 1,000 through
+// the HTTP app (routing, auth, validation, one transaction per batch with people,
+// registrations, set-password links, outbox rows and activity), mail captured, on SQLite
+// and, when a server is reachable, on PostgreSQL. Rows per second, end to end on the server.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { openPlatform, type Platform } from '../src/platform/platform.ts';
+import { DEMO_EVENT_SLUGS, DEMO_ORG_ID, seedDemo } from '../src/platform/seed/demo.ts';
+import { issueApiToken } from '../src/platform/services/staff-auth.ts';
+import type { BulkBatchBody, BulkBatchResult } from '../src/contract/schemas.ts';
+
+const ROWS = Number(process.env.T1_BENCH_BULK_ROWS ?? 100_000);
+const BATCH = 1_000;
+const POSTGRES_URL = process.env.T1_BENCH_POSTGRES_URL ?? process.env.T1_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+function batchBody(run: string, batch: number, last: boolean): BulkBatchBody {
+  const rows = [];
+  for (let i = 0; i < BATCH; i++) {
+    const n = batch * BATCH + i;
+    rows.push({ row: n + 2, email: `invitee.${n}@fabrikam${n % 40}.example`, firstName: `First${n}`, lastName: `Last${n}`, company: `Fabrikam ${n % 40}` });
+  }
+  return { run, file: 'bench.csv', batch, last, rows, reason: 'benchmark', ticket: 'BENCH-1' };
+}
+
+async function runOn(platform: Platform, label: string): Promise<number> {
+  await seedDemo(platform.ctx.db, platform.ctx);
+  const { token } = await issueApiToken(platform.ctx.db, platform.ctx, { orgId: DEMO_ORG_ID, role: 'agent', name: 'bench', createdBy: 'bench' });
+  const run = `bench-${randomBytes(6).toString('hex')}`;
+  const batches = ROWS / BATCH;
+  // The bodies are built (as the CLI would) before the clock starts: this measures the server.
+  const payloads = Array.from({ length: batches }, (_, b) => JSON.stringify(batchBody(run, b, b === batches - 1)));
+  const started = process.hrtime.bigint();
+  let invited = 0;
+  for (let b = 0; b < batches; b++) {
+    const response = await platform.app.inject({
+      method: 'POST',
+      url: `/v1/events/${DEMO_EVENT_SLUGS.upcoming}/invitations/batch`,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': `${run}:${b}` },
+      payload: payloads[b],
+    });
+    if (response.statusCode !== 200) throw new Error(`batch ${b} -> ${response.statusCode} ${response.body.slice(0, 300)}`);
+    invited += (response.json() as BulkBatchResult).counts.invited;
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (invited !== ROWS) throw new Error(`${label}: invited ${invited} of ${ROWS}`);
+  const mails = await platform.ctx.db.selectFrom('emails').select((eb) => eb.fn.countAll<number>().as('n')).where('template', '=', 'invitation_password').executeTakeFirstOrThrow();
+  const rate = ROWS / seconds;
+  console.log(`  ${label.padEnd(11)} ${ROWS.toLocaleString('en')} rows in ${seconds.toFixed(2)} s: ${Math.round(rate).toLocaleString('en')} rows/s (${Number(mails.n).toLocaleString('en')} invitation mails in the outbox)`);
+  return rate;
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function benchBulkPlatform(): Promise<Record<string, number>> {
+  console.log(`bulk invitations, platform side: ${ROWS.toLocaleString('en')} rows in batches of ${BATCH.toLocaleString('en')} through the HTTP app (targets: SQLite 10,000 rows/s, PostgreSQL 5,000 rows/s)`);
+  const figures: Record<string, number> = {};
+  const dir = mkdtempSync(join(tmpdir(), 't1-bench-'));
+  const sqlite = await openPlatform({ database: join(dir, 'bulk.db'), publicUrl: 'http://127.0.0.1:4747', env: {} });
+  try {
+    figures.sqliteRowsPerSecond = await runOn(sqlite, 'SQLite');
+  } finally {
+    await sqlite.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (!(await postgresReachable())) {
+    console.log(`  PostgreSQL  not reachable at ${POSTGRES_URL}; skipped`);
+    return figures;
+  }
+  const database = `t1_bench_${randomBytes(4).toString('hex')}`;
+  await admin(`create database ${database}`);
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${database}`;
+  const postgres = await openPlatform({ database: url.toString(), publicUrl: 'http://127.0.0.1:4747', env: { T1_SECRET_KEY: randomBytes(32).toString('hex') } });
+  try {
+    figures.postgresRowsPerSecond = await runOn(postgres, 'PostgreSQL');
+  } finally {
+    await postgres.close();
+    await admin(`drop database if exists ${database}`);
+  }
+  return figures;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchBulkPlatform();
