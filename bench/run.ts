@@ -2,6 +2,9 @@
 import { benchStartup } from './startup.ts';
 import { benchUserSearch } from './user-search.ts';
 import { benchSignIn, benchTimeline } from './activity.ts';
+import { benchBulkPlatform } from './bulk-platform.ts';
+import { benchMailDrain } from './mail-drain.ts';
+import { benchBulkCli } from './bulk-cli.ts';
 
 benchStartup();
 console.log();
@@ -10,3 +13,9 @@ console.log();
 await benchSignIn();
 console.log();
 await benchTimeline();
+console.log();
+await benchBulkCli();
+console.log();
+await benchBulkPlatform();
+console.log();
+await benchMailDrain();

@@ -56,6 +56,7 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
         const view = await module.run(toOptions(args.slice(0, -2), command.opts()), deps);
         if (flags.json) deps.output.json(view);
         else await module.render(view, deps.output);
+        if (module.exitCode) state.exitCode = module.exitCode(view);
       } finally {
         await deps.dispose();
       }
@@ -379,6 +380,43 @@ export function buildProgram(io: IO, env: NodeJS.ProcessEnv, state: CliRun, over
         firstName: o.firstName,
         lastName: o.lastName,
         role: o.role,
+        ...actionFlags(o),
+      })),
+    );
+
+  withAction(
+    invitations
+      .command('bulk')
+      .description('invite everyone in a CSV file (email, first and last name; company, job title, country, role), with a report of every row')
+      .argument('<file>', 'the CSV file, or - for standard input')
+      .requiredOption('--event <event>', 'event slug or id (required)')
+      .addOption(new Option('--role <role>', 'role for rows that name none (default: attendee)').choices(EVENT_ROLES))
+      .option('--dry-run', 'check every row against the platform and write the report, inviting no one')
+      .option('--report <file>', 'where to write the report CSV (default: <file>.report.csv beside the input; - for stdout)')
+      .option('--resume', 'continue an interrupted run of this file for this event where the platform left off')
+      .option('--batch <n>', 'rows per request (1-1000, default 1000)', wholeNumber(1, 1000))
+      .option('--map <column=field>', 'which column holds a field, when t1 cannot tell from the header (repeatable); fields: email, first-name, last-name, company, job-title, country, role', (value: string, previous: string[] = []) => [...previous, value]),
+  )
+    .addHelpText(
+      'after',
+      examples(
+        't1 invitations bulk people.csv --event product-summit-2027 --dry-run',
+        't1 invitations bulk people.csv --event product-summit-2027 --reason "speaker list" --ticket SUP-1234 --yes',
+        't1 invitations bulk people.csv --event product-summit-2027 --resume --yes',
+        't1 invitations bulk export.csv --event customer-day-live --map "Work mail=email" --map "Given=first-name" --report out.csv',
+        'cat people.csv | t1 invitations bulk - --event customer-day-live --yes',
+      ) + '\nExit codes: 0 every row invited or skipped, 5 some rows failed (see the report), 2 the file cannot be used (nothing invited), 130 stopped (resume with --resume).\n',
+    )
+    .action(
+      action(() => import('../commands/invitations/bulk.ts'), ([file], o) => ({
+        file,
+        event: o.event,
+        role: o.role,
+        dryRun: Boolean(o.dryRun),
+        report: o.report,
+        resume: Boolean(o.resume),
+        batch: o.batch,
+        map: (o.map as string[] | undefined) ?? [],
         ...actionFlags(o),
       })),
     );

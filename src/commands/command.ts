@@ -6,4 +6,6 @@ import type { Output } from '../cli/render/output.ts';
 export interface Command<Options, View> {
   run(options: Options, deps: Deps): Promise<View>;
   render(view: View, output: Output): void | Promise<void>;
+  /** The exit code for a view that is not plain success (e.g. 5 when a bulk run had failed rows). */
+  exitCode?(view: View): number;
 }
