@@ -12,14 +12,14 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { POSTGRES_ADMIN_URL, postgresReachable, scratchDatabase } from '../test/helpers/postgres.ts';
 import { openPlatform, type Platform } from '../src/platform/platform.ts';
 import { DEMO_EVENT_SLUGS, DEMO_ORG_ID, seedDemo } from '../src/platform/seed/demo.ts';
 import { issueApiToken } from '../src/platform/services/staff-auth.ts';
 
 const ROWS = Number(process.env.T1_BENCH_BULK_ROWS ?? 100_000);
 const MILLION = Number(process.env.T1_BENCH_BULK_BIG_ROWS ?? 1_000_000);
-const POSTGRES_URL = process.env.T1_BENCH_POSTGRES_URL ?? process.env.T1_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const POSTGRES_URL = process.env.T1_BENCH_POSTGRES_URL ?? POSTGRES_ADMIN_URL;
 const BIN = resolve(fileURLToPath(new URL('../bin/t1.js', import.meta.url)));
 const EVENT = DEMO_EVENT_SLUGS.upcoming;
 
@@ -94,27 +94,6 @@ async function runOn(platform: Platform, label: string, dir: string, file: strin
   return figures;
 }
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function benchBulkCli(): Promise<Record<string, number>> {
   console.log(
     `bulk invitations, end to end: t1 invitations bulk (child process) with ${ROWS.toLocaleString('en')} rows, batches of 1,000 over HTTP, mail captured (targets: SQLite 10,000 rows/s, PostgreSQL 5,000 rows/s, CLI RSS under 150 MB at 1,000,000 rows)`,
@@ -135,20 +114,17 @@ export async function benchBulkCli(): Promise<Record<string, number>> {
     } finally {
       await sqlite.close();
     }
-    if (!(await postgresReachable())) {
+    if (!(await postgresReachable(POSTGRES_URL))) {
       console.log(`  PostgreSQL  not reachable at ${POSTGRES_URL}; skipped`);
       return figures;
     }
-    const database = `t1_bench_${randomBytes(4).toString('hex')}`;
-    await admin(`create database ${database}`);
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${database}`;
-    const postgres = await openPlatform({ database: url.toString(), publicUrl: 'http://127.0.0.1:4747', env: { T1_SECRET_KEY: randomBytes(32).toString('hex') }, logLevel: 'error' } as Parameters<typeof openPlatform>[0]);
+    const scratch = await scratchDatabase('t1_bench', POSTGRES_URL);
+    const postgres = await openPlatform({ database: scratch.url, publicUrl: 'http://127.0.0.1:4747', env: { T1_SECRET_KEY: randomBytes(32).toString('hex') }, logLevel: 'error' } as Parameters<typeof openPlatform>[0]);
     try {
       Object.assign(figures, await runOn(postgres, 'PostgreSQL', dir, file, undefined));
     } finally {
       await postgres.close();
-      await admin(`drop database if exists ${database}`);
+      await scratch.drop();
     }
     return figures;
   } finally {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { POSTGRES_ADMIN_URL, postgresReachable, scratchDatabase } from '../test/helpers/postgres.ts';
 import { openPlatform, type Platform } from '../src/platform/platform.ts';
 import { DEMO_EVENT_SLUGS, DEMO_ORG_ID, seedDemo } from '../src/platform/seed/demo.ts';
 import { issueApiToken } from '../src/platform/services/staff-auth.ts';
@@ -14,7 +14,7 @@ import type { BulkBatchBody, BulkBatchResult } from '../src/contract/schemas.ts'
 
 const ROWS = Number(process.env.T1_BENCH_BULK_ROWS ?? 100_000);
 const BATCH = 1_000;
-const POSTGRES_URL = process.env.T1_BENCH_POSTGRES_URL ?? process.env.T1_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const POSTGRES_URL = process.env.T1_BENCH_POSTGRES_URL ?? POSTGRES_ADMIN_URL;
 
 function batchBody(run: string, batch: number, last: boolean): BulkBatchBody {
   const rows = [];
@@ -52,27 +52,6 @@ async function runOn(platform: Platform, label: string): Promise<number> {
   return rate;
 }
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function benchBulkPlatform(): Promise<Record<string, number>> {
   console.log(`bulk invitations, platform side: ${ROWS.toLocaleString('en')} rows in batches of ${BATCH.toLocaleString('en')} through the HTTP app (targets: SQLite 10,000 rows/s, PostgreSQL 5,000 rows/s)`);
   const figures: Record<string, number> = {};
@@ -84,20 +63,17 @@ export async function benchBulkPlatform(): Promise<Record<string, number>> {
     await sqlite.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  if (!(await postgresReachable())) {
+  if (!(await postgresReachable(POSTGRES_URL))) {
     console.log(`  PostgreSQL  not reachable at ${POSTGRES_URL}; skipped`);
     return figures;
   }
-  const database = `t1_bench_${randomBytes(4).toString('hex')}`;
-  await admin(`create database ${database}`);
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${database}`;
-  const postgres = await openPlatform({ database: url.toString(), publicUrl: 'http://127.0.0.1:4747', env: { T1_SECRET_KEY: randomBytes(32).toString('hex') } });
+  const scratch = await scratchDatabase('t1_bench', POSTGRES_URL);
+  const postgres = await openPlatform({ database: scratch.url, publicUrl: 'http://127.0.0.1:4747', env: { T1_SECRET_KEY: randomBytes(32).toString('hex') } });
   try {
     figures.postgresRowsPerSecond = await runOn(postgres, 'PostgreSQL');
   } finally {
     await postgres.close();
-    await admin(`drop database if exists ${database}`);
+    await scratch.drop();
   }
   return figures;
 }

@@ -4,29 +4,14 @@
 // PostgreSQL parts run when the local server is reachable.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import { postgresReachable, scratchDatabase } from '../helpers/postgres.ts';
 import { openPlatform, type Platform } from '../../src/platform/platform.ts';
 import { DEMO_EVENT_SLUGS, DEMO_EXAMPLES, DEMO_ORG_ID, DEMO_PASSWORD, seedDemo } from '../../src/platform/seed/demo.ts';
 import { issueApiToken } from '../../src/platform/services/staff-auth.ts';
 import { Browser } from '../helpers/browserless.ts';
 import { startTestPlatform } from '../helpers/platform.ts';
 
-const PG_URL = process.env.T1_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function pgAdmin(statement: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query(statement);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-const pgAvailable = await pgAdmin('select 1');
+const pgAvailable = await postgresReachable();
 
 interface Subject {
   platform: Platform;
@@ -41,11 +26,8 @@ async function sqliteSubject(): Promise<Subject> {
 }
 
 async function postgresSubject(): Promise<Subject> {
-  const name = `t1_edges_${randomBytes(4).toString('hex')}`;
-  await pgAdmin(`create database ${name}`);
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  const platform = await openPlatform({ database: url.toString(), publicUrl: 'http://127.0.0.1:4747', env: { T1_SECRET_KEY: randomBytes(32).toString('hex') } });
+  const scratch = await scratchDatabase('t1_edges');
+  const platform = await openPlatform({ database: scratch.url, publicUrl: 'http://127.0.0.1:4747', env: { T1_SECRET_KEY: randomBytes(32).toString('hex') } });
   await seedDemo(platform.ctx.db, platform.ctx);
   const { token } = await issueApiToken(platform.ctx.db, platform.ctx, { orgId: DEMO_ORG_ID, role: 'admin', name: 'edges', createdBy: 'test' });
   const base = await platform.listen('127.0.0.1', 0);
@@ -55,7 +37,7 @@ async function postgresSubject(): Promise<Subject> {
     admin: token,
     async close() {
       await platform.close();
-      await pgAdmin(`drop database if exists ${name}`);
+      await scratch.drop();
     },
   };
 }

@@ -3,7 +3,7 @@
 // timeline, the load bound, bad bodies, and the concurrency test again on PostgreSQL
 // when a server is reachable.
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { POSTGRES_ADMIN_URL, postgresReachable, scratchDatabase, type ScratchDatabase } from '../helpers/postgres.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BulkBatchBody, BulkBatchResult, BulkRun } from '../../src/contract/schemas.ts';
 import { openPlatform, type Platform } from '../../src/platform/platform.ts';
@@ -306,45 +306,20 @@ describe('POST /v1/events/:event/invitations/batch', () => {
 
 // ---- PostgreSQL ------------------------------------------------------------------------
 
-const ADMIN_URL = process.env.T1_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const DATABASE = `t1_test_${randomBytes(4).toString('hex')}`;
-
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-const available = await reachable();
-if (!available) console.warn(`PostgreSQL is not reachable at ${ADMIN_URL}; skipping the PostgreSQL bulk invitation test.`);
+const available = await postgresReachable();
+if (!available) console.warn(`PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL}; skipping the PostgreSQL bulk invitation test.`);
 
 describe.runIf(available)('bulk invitations on PostgreSQL, two instances', () => {
   const instances: Platform[] = [];
   const urls: string[] = [];
   let token: string;
+  let scratch: ScratchDatabase;
 
   beforeAll(async () => {
-    await admin(`create database ${DATABASE}`);
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${DATABASE}`;
+    scratch = await scratchDatabase();
     const env = { T1_SECRET_KEY: randomBytes(32).toString('hex') };
     for (let i = 0; i < 2; i++) {
-      const platform = await openPlatform({ database: url.toString(), publicUrl: 'http://127.0.0.1:4747', env });
+      const platform = await openPlatform({ database: scratch.url, publicUrl: 'http://127.0.0.1:4747', env });
       instances.push(platform);
       if (i === 0) await seedDemo(platform.ctx.db, platform.ctx);
       urls.push(await platform.listen('127.0.0.1', 0));
@@ -354,7 +329,7 @@ describe.runIf(available)('bulk invitations on PostgreSQL, two instances', () =>
 
   afterAll(async () => {
     for (const platform of instances) await platform.close();
-    await admin(`drop database if exists ${DATABASE}`);
+    await scratch.drop();
   });
 
   it('applies a batch sent 20 times at once to two instances exactly once', async () => {

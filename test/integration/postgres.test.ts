@@ -3,50 +3,25 @@
 // (T1_TEST_POSTGRES_URL, default the local one); otherwise it is skipped, saying so.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import { POSTGRES_ADMIN_URL, postgresReachable, scratchDatabase, type ScratchDatabase } from '../helpers/postgres.ts';
 import { openPlatform, type Platform } from '../../src/platform/platform.ts';
 import { DEMO_EXAMPLES, DEMO_ORG_ID, seedDemo } from '../../src/platform/seed/demo.ts';
 import { issueApiToken } from '../../src/platform/services/staff-auth.ts';
 import { runT1 } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/platform.ts';
 
-const ADMIN_URL = process.env.T1_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const DATABASE = `t1_test_${randomBytes(4).toString('hex')}`;
-
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-const available = await reachable();
-if (!available) console.warn(`PostgreSQL is not reachable at ${ADMIN_URL}; skipping the PostgreSQL tests.`);
+const available = await postgresReachable();
+if (!available) console.warn(`PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL}; skipping the PostgreSQL tests.`);
 
 describe.runIf(available)('the platform on PostgreSQL', () => {
   let platform: Platform;
   let env: NodeJS.ProcessEnv;
   const secretKey = randomBytes(32).toString('hex');
+  let scratch: ScratchDatabase;
 
   beforeAll(async () => {
-    await admin(`create database ${DATABASE}`);
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${DATABASE}`;
-    platform = await openPlatform({ database: url.toString(), publicUrl: 'http://127.0.0.1:4747', env: { T1_SECRET_KEY: secretKey } });
+    scratch = await scratchDatabase();
+    platform = await openPlatform({ database: scratch.url, publicUrl: 'http://127.0.0.1:4747', env: { T1_SECRET_KEY: secretKey } });
     await seedDemo(platform.ctx.db, platform.ctx);
     const { token } = await issueApiToken(platform.ctx.db, platform.ctx, { orgId: DEMO_ORG_ID, role: 'admin', name: 'pg test', createdBy: 'test' });
     env = { T1_API_URL: await platform.listen('127.0.0.1', 0), T1_TOKEN: token, T1_HOME: tempDir() };
@@ -54,17 +29,15 @@ describe.runIf(available)('the platform on PostgreSQL', () => {
 
   afterAll(async () => {
     await platform?.close();
-    if (available) await admin(`drop database if exists ${DATABASE}`);
+    await scratch?.drop();
   });
 
   it('refuses to start without T1_SECRET_KEY', async () => {
-    await expect(openPlatform({ database: ADMIN_URL, publicUrl: 'http://127.0.0.1:4747', env: {} })).rejects.toThrow(/T1_SECRET_KEY/);
+    await expect(openPlatform({ database: POSTGRES_ADMIN_URL, publicUrl: 'http://127.0.0.1:4747', env: {} })).rejects.toThrow(/T1_SECRET_KEY/);
   });
 
   it('runs the migrations again without harm', async () => {
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${DATABASE}`;
-    const again = await openPlatform({ database: url.toString(), publicUrl: 'http://127.0.0.1:4747', env: { T1_SECRET_KEY: secretKey } });
+    const again = await openPlatform({ database: scratch.url, publicUrl: 'http://127.0.0.1:4747', env: { T1_SECRET_KEY: secretKey } });
     expect((await seedDemo(again.ctx.db, again.ctx)).created).toBe(false);
     await again.close();
   });

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import pg from 'pg';
+import { postgresReachable, scratchDatabase } from '../helpers/postgres.ts';
 import { runT1 } from '../helpers/cli.ts';
 import { testClock } from '../helpers/action-kit.ts';
 import { startTestPlatform, tempDir, type TestPlatform } from '../helpers/platform.ts';
@@ -25,23 +25,8 @@ const ahead = (ms: number) => new Date(NOW + ms).toISOString();
 const clock = testClock();
 clock.freeze(NOW);
 
-// Runs with PostgreSQL too when a server is reachable (see postgres.test.ts).
-const PG_ADMIN_URL = process.env.T1_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function pgAdmin(statement: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query(statement);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-const pgAvailable = await pgAdmin('select 1');
+// Runs with PostgreSQL too when a server is reachable.
+const pgAvailable = await postgresReachable();
 
 /** A platform under test: its database, an agent token and base URL, and how to close it. */
 interface Subject {
@@ -57,11 +42,8 @@ async function sqliteSubject(): Promise<Subject> {
 }
 
 async function postgresSubject(): Promise<Subject> {
-  const name = `t1_test_${randomBytes(4).toString('hex')}`;
-  await pgAdmin(`create database ${name}`);
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  const platform = await openPlatform({ database: url.toString(), publicUrl: 'http://127.0.0.1:4747', env: { T1_SECRET_KEY: randomBytes(32).toString('hex') }, clock });
+  const scratch = await scratchDatabase();
+  const platform = await openPlatform({ database: scratch.url, publicUrl: 'http://127.0.0.1:4747', env: { T1_SECRET_KEY: randomBytes(32).toString('hex') }, clock });
   await seedDemo(platform.ctx.db, platform.ctx);
   const { token } = await issueApiToken(platform.ctx.db, platform.ctx, { orgId: DEMO_ORG_ID, role: 'agent', name: 'retention test', createdBy: 'test' });
   const base = await platform.listen('127.0.0.1', 0);
@@ -71,7 +53,7 @@ async function postgresSubject(): Promise<Subject> {
     agentToken: token,
     async close() {
       await platform.close();
-      await pgAdmin(`drop database if exists ${name}`);
+      await scratch.drop();
     },
   };
 }
