@@ -12,6 +12,7 @@ import { registrationCheck } from './checks/registration.ts';
 import { signInCheck } from './checks/sign-in.ts';
 import type { PlatformFacts } from './facts.ts';
 import type { Answers, CheckContext, Finding, Fix } from './runbook.ts';
+import { renewLinkFix } from './link-fixes.ts';
 
 /** A finding with what fixes it: t1 commands, or a hint when no command does. */
 export interface Diagnosis extends Finding {
@@ -43,24 +44,6 @@ export interface DiagnoseReport {
 }
 
 const WORDS_FOR_KIND = (kind: string): string => LINK_KIND_NAMES[kind] ?? 'link';
-
-/** The command that sends a fresh link of this kind, or null when there is none. */
-export function renewLinkFix(kind: string, email: string, event: string | null): Fix | null {
-  switch (kind) {
-    case 'verify_email':
-      return event ? { label: 'Resend the verification email', argv: ['verification', 'resend', email, '--event', event] } : null;
-    case 'magic_link':
-      return event ? { label: 'Email a fresh login link', argv: ['magic-link', 'create', email, '--event', event, '--send'] } : null;
-    case 'set_password':
-      return event ? { label: 'Email a new set-password link', argv: ['set-password-link', 'send', email, '--event', event] } : null;
-    case 'reset_password':
-      return { label: 'Email a new password reset link', argv: ['password', 'reset', email, '--send', ...(event ? ['--event', event] : [])] };
-    case 'mfa_enroll':
-      return { label: 'Email a new 2FA enrollment link', argv: ['mfa', 'qr', email, '--send'] };
-    default:
-      return null;
-  }
-}
 
 /** Same browser: same family and system (versions change with updates). */
 function sameBrowser(a: BrowserView | null, b: BrowserView | null): boolean {

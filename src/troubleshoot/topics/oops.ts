@@ -6,7 +6,8 @@
 import { formatUtc } from '../../cli/render/format.ts';
 import { LINK_KIND_NAMES } from '../../contract/activity.ts';
 import type { TimelineEntry } from '../../contract/schemas.ts';
-import { EMAIL_QUESTION, EVENT_QUESTION, type CheckContext, type Fix, type Runbook } from '../runbook.ts';
+import { renewLinkFix } from '../link-fixes.ts';
+import { EMAIL_QUESTION, EVENT_QUESTION, type CheckContext, type Runbook } from '../runbook.ts';
 
 const RECENT_MS = 24 * 60 * 60_000;
 const LIMIT_MS = 60 * 60_000;
@@ -18,25 +19,6 @@ async function recent({ answers, facts, now }: CheckContext, within: number): Pr
 const limited = (e: TimelineEntry) => e.reason === 'rate_limited';
 const deadLink = (e: TimelineEntry) => e.kind === 'link.refused' && !limited(e);
 const linkName = (e: TimelineEntry | undefined) => LINK_KIND_NAMES[String(e?.detail.linkKind ?? '')] ?? 'link';
-
-/** The agent's way to send the kind of link the caller was after. */
-function sendFor(kind: unknown, email: string, event: string | undefined): Fix | null {
-  const at = event ? ['--event', event] : [];
-  switch (kind) {
-    case 'verify_email':
-      return event ? { label: 'Send the email their registration calls for', argv: ['verification', 'resend', email, '--event', event] } : null;
-    case 'magic_link':
-      return event ? { label: 'Email a new login link', argv: ['magic-link', 'create', email, '--event', event, '--send'] } : null;
-    case 'set_password':
-      return event ? { label: 'Email a new set-password link', argv: ['set-password-link', 'send', email, '--event', event] } : null;
-    case 'reset_password':
-      return { label: 'Email a password reset link', argv: ['password', 'reset', email, '--send', ...at] };
-    case 'mfa_enroll':
-      return { label: 'Email a new two-factor setup link', argv: ['mfa', 'qr', email, '--send'] };
-    default:
-      return null;
-  }
-}
 
 export const runbook: Runbook = {
   id: 'oops',
@@ -70,7 +52,7 @@ export const runbook: Runbook = {
     const blocked = entries.find((e) => limited(e) && context.now.getTime() - Date.parse(e.at) <= LIMIT_MS);
     const dead = entries.find(deadLink);
     const about = blocked ?? dead;
-    const fix = about ? sendFor(about.detail.linkKind, email, event ?? about.eventSlug ?? undefined) : null;
+    const fix = about ? renewLinkFix(about.detail.linkKind, email, event ?? about.eventSlug) : null;
     const fixes = fix && (await context.facts.user(email)) ? [fix] : [];
     const steps = 'Please type your email address into the box again, exactly as you registered it, and press Send.';
     if (blocked) {
