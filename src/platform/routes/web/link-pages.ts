@@ -62,9 +62,9 @@ function tokenParam(request: FastifyRequest): string {
   return TOKEN_PATTERN.test(token) ? token : '';
 }
 
-/** Records the refusal, then explains the dead link and offers a new one. */
-async function refuseLink(request: FastifyRequest, reply: FastifyReply, ctx: PlatformContext, kind: LinkKind, state: LinkState, token: string) {
-  const row = token ? (await inspectLink(ctx.db, ctx.clock, kind, token)).row : undefined;
+/** Records the refusal of the link (its row, when it exists), then explains it and offers a new one. */
+async function refuseLink(request: FastifyRequest, reply: FastifyReply, ctx: PlatformContext, kind: LinkKind, dead: { state: LinkState; row?: TokenRow }, token: string) {
+  const { state, row } = dead;
   await noteLinkRefused(ctx.db, forRequest(ctx, request), kind, row, state);
   return deadLinkPage(request, reply, ctx, kind, state, token);
 }
@@ -90,7 +90,7 @@ async function withLiveLink(
 ) {
   const token = tokenParam(request);
   const { row, state } = token ? await inspectLink(ctx.db, ctx.clock, kind, token) : { row: undefined, state: 'unknown' as const };
-  if (state !== 'valid' || !row) return refuseLink(request, reply, ctx, kind, state, token);
+  if (state !== 'valid' || !row) return refuseLink(request, reply, ctx, kind, { state, row }, token);
   await noteLinkVisit(ctx.db, forRequest(ctx, request), row, 'link.opened');
   return show(row, token);
 }
@@ -141,7 +141,7 @@ export function linkPageRoutes(app: FastifyInstance, ctx: PlatformContext): void
     const rctx = forRequest(ctx, request, 'verification_link');
     const outcome = await ctx.db.transaction().execute(async (trx) => {
       const { row, state } = await consumeLink(trx, ctx.clock, 'verify_email', token);
-      if (state !== 'valid' || !row) return { state };
+      if (state !== 'valid' || !row) return { state, row };
       await noteLinkVisit(trx, rctx, row, 'link.used');
       const { user, event } = await linkContext(trx, row);
       const completed = await markEmailVerified(trx, { ...rctx, db: trx }, user);
@@ -154,7 +154,7 @@ export function linkPageRoutes(app: FastifyInstance, ctx: PlatformContext): void
       }
       return { state, event };
     });
-    if (outcome.state !== 'valid') return refuseLink(request, reply, ctx, 'verify_email', outcome.state, token);
+    if (outcome.state !== 'valid') return refuseLink(request, reply, ctx, 'verify_email', outcome, token);
     ctx.mail.wake();
     const signIn = outcome.event ? html`<a class="button" href="/e/${outcome.event.slug}/login">Sign in</a>` : '';
     return sendPage(request, reply, 200, {
@@ -181,7 +181,7 @@ export function linkPageRoutes(app: FastifyInstance, ctx: PlatformContext): void
     const rctx = forRequest(ctx, request, 'sign_in');
     const outcome = await ctx.db.transaction().execute(async (trx) => {
       const { row, state } = await consumeLink(trx, ctx.clock, 'magic_link', token);
-      if (state !== 'valid' || !row) return { state };
+      if (state !== 'valid' || !row) return { state, row };
       await noteLinkVisit(trx, rctx, row, 'link.used');
       const { user, event } = await linkContext(trx, row);
       // Using the emailed link proves the address.
@@ -190,7 +190,7 @@ export function linkPageRoutes(app: FastifyInstance, ctx: PlatformContext): void
       if (completed > 0) await recordActivity(trx, rctx, { orgId: user.org_id, userId: user.id, eventId: row.event_id, kind: 'registration.completed', detail: { via: 'login link' } });
       return { state, event, userId: user.id };
     });
-    if (outcome.state !== 'valid' || !outcome.event) return refuseLink(request, reply, ctx, 'magic_link', outcome.state, token);
+    if (outcome.state !== 'valid' || !outcome.event) return refuseLink(request, reply, ctx, 'magic_link', outcome, token);
     // The link stands for the password only: blocks, 2FA and enrollment still apply.
     const user = await ctx.db.selectFrom('users').selectAll().where('id', '=', outcome.userId!).executeTakeFirstOrThrow();
     const signIn = await afterFirstFactor(rctx, user, outcome.event);
@@ -216,7 +216,7 @@ export function linkPageRoutes(app: FastifyInstance, ctx: PlatformContext): void
       checkCsrf(request);
       const token = tokenParam(request);
       const { row, state } = token ? await inspectLink(ctx.db, ctx.clock, kind, token) : { row: undefined, state: 'unknown' as const };
-      if (state !== 'valid' || !row) return refuseLink(request, reply, ctx, kind, state, token);
+      if (state !== 'valid' || !row) return refuseLink(request, reply, ctx, kind, { state, row }, token);
       const rctx = forRequest(ctx, request, kind === 'reset_password' ? 'password_reset' : 'password_link');
       const { user, event } = await linkContext(ctx.db, row);
       const policy = await policyForLink(ctx.db, row);
@@ -239,11 +239,11 @@ export function linkPageRoutes(app: FastifyInstance, ctx: PlatformContext): void
       // Checked first so a typo does not burn the link; consumed here so it works once.
       const outcome = await ctx.db.transaction().execute(async (trx) => {
         const consumed = await consumeLink(trx, ctx.clock, kind, token);
-        if (consumed.state !== 'valid' || !consumed.row) return { state: consumed.state };
+        if (consumed.state !== 'valid' || !consumed.row) return { state: consumed.state, row: consumed.row };
         await noteLinkVisit(trx, rctx, consumed.row, 'link.used');
         return { state: consumed.state, result: await completePasswordLink(trx, { ...rctx, db: trx }, consumed.row, password) };
       });
-      if (!outcome.result) return refuseLink(request, reply, ctx, kind, outcome.state, token);
+      if (!outcome.result) return refuseLink(request, reply, ctx, kind, outcome, token);
       ctx.mail.wake();
       if (outcome.result.enrollmentUrl) return reply.redirect(new URL(outcome.result.enrollmentUrl).pathname, 303);
       const signIn = event ? html`<a class="button" href="/e/${event.slug}/login">Sign in</a>` : '';
@@ -270,7 +270,7 @@ export function linkPageRoutes(app: FastifyInstance, ctx: PlatformContext): void
     const token = tokenParam(request);
     const code = formField(request, 'code', 64);
     const { row, state } = token ? await inspectLink(ctx.db, ctx.clock, 'mfa_enroll', token) : { row: undefined, state: 'unknown' as const };
-    if (state !== 'valid' || !row) return refuseLink(request, reply, ctx, 'mfa_enroll', state, token);
+    if (state !== 'valid' || !row) return refuseLink(request, reply, ctx, 'mfa_enroll', { state, row }, token);
     const { user } = await linkContext(ctx.db, row);
     // A wrong code changes nothing, so the person can simply try again.
     const step = enrollmentStep(ctx, row, code);
@@ -283,13 +283,13 @@ export function linkPageRoutes(app: FastifyInstance, ctx: PlatformContext): void
     const rctx = forRequest(ctx, request);
     const outcome = await ctx.db.transaction().execute(async (trx) => {
       const consumed = await consumeLink(trx, ctx.clock, 'mfa_enroll', token);
-      if (consumed.state !== 'valid' || !consumed.row) return { state: consumed.state };
+      if (consumed.state !== 'valid' || !consumed.row) return { state: consumed.state, row: consumed.row };
       await noteLinkVisit(trx, rctx, consumed.row, 'link.used');
       const codes = await enableEnrollment(trx, { ...rctx, db: trx }, consumed.row, step);
       await recordActivity(trx, rctx, { orgId: consumed.row.org_id, userId: consumed.row.user_id, kind: 'mfa.enabled', tokenId: consumed.row.id });
       return { state: consumed.state, codes };
     });
-    if (!outcome.codes) return refuseLink(request, reply, ctx, 'mfa_enroll', outcome.state, token);
+    if (!outcome.codes) return refuseLink(request, reply, ctx, 'mfa_enroll', outcome, token);
     const events = await ctx.db
       .selectFrom('registrations')
       .innerJoin('events', 'events.id', 'registrations.event_id')
