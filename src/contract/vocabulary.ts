@@ -58,6 +58,12 @@ export const EMAIL_TEMPLATES = [
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
+/** The emails that get a registered person in; a resend of one waits for the cooldown. */
+export const ACTIVATION_TEMPLATES = ['verify_account', 'registration_complete', 'set_password'] as const satisfies readonly EmailTemplate[];
+
+/** A second activation email within this window is refused unless forced. */
+export const RESEND_COOLDOWN_SECONDS = 60;
+
 /** True when `held` grants at least what `needed` asks for. */
 export function roleAllows(held: StaffRole, needed: StaffRole): boolean {
   return STAFF_ROLES.indexOf(held) >= STAFF_ROLES.indexOf(needed);

@@ -1,6 +1,7 @@
 // Email verification: an agent resends the right email for the person's state, and the
 // person's click on the link confirms the address and completes the registration.
 import type { SentEmail } from '../../contract/schemas.ts';
+import { ACTIVATION_TEMPLATES, RESEND_COOLDOWN_SECONDS } from '../../contract/vocabulary.ts';
 import type { PlatformContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import type { Db } from '../storage/database.ts';
@@ -9,10 +10,6 @@ import { issueLink } from './link-tokens.ts';
 import { notifyPerson, signInUrl } from './notify.ts';
 import { moveStage, refuseIfShutOut, registrationFor } from './registration-state.ts';
 
-/** A second resend within this window is refused unless forced. */
-export const RESEND_COOLDOWN_SECONDS = 60;
-
-const ACTIVATION_TEMPLATES = ['verify_account', 'registration_complete', 'set_password'] as const;
 
 export interface ResendInput {
   orgName: string;

@@ -3,16 +3,13 @@
 // confirmed, a set-password link when a password event meets an account with none,
 // otherwise "registration complete" with the sign-in button. Recent delivery failures
 // are named first: resending into a mailbox that refuses mail does not help.
+import { ACTIVATION_TEMPLATES, RESEND_COOLDOWN_SECONDS } from '../../contract/vocabulary.ts';
 import { formatUtc } from '../../cli/render/format.ts';
 import { recentMailCheck } from '../checks/recent-mail.ts';
 import { registrationCheck } from '../checks/registration.ts';
 import { EMAIL_QUESTION, EVENT_QUESTION, finding, type Check, type CheckContext, type Runbook } from '../runbook.ts';
 
-type Activation = 'set_password' | 'verify_account' | 'registration_complete';
-
-const ACTIVATION_TEMPLATES: readonly string[] = ['verify_account', 'registration_complete', 'set_password'];
-/** The platform refuses a second resend within this many seconds (unless forced). */
-const COOLDOWN_SECONDS = 60;
+type Activation = (typeof ACTIVATION_TEMPLATES)[number];
 
 const SUBJECTS: Record<Activation, string> = {
   set_password: '"Set your password" email with a link to choose a password',
@@ -52,10 +49,10 @@ const lastResendCheck: Check = {
   id: 'last-resend',
   title: 'The last registration email',
   async run({ answers, facts, now }) {
-    const last = (await facts.mails(answers.email!)).filter((m) => ACTIVATION_TEMPLATES.includes(m.template) && m.eventSlug === answers.event).sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))[0];
+    const last = (await facts.mails(answers.email!)).filter((m) => (ACTIVATION_TEMPLATES as readonly string[]).includes(m.template) && m.eventSlug === answers.event).sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))[0];
     if (!last) return null;
     const seconds = Math.floor((now.getTime() - Date.parse(last.createdAt)) / 1000);
-    if (seconds < COOLDOWN_SECONDS) {
+    if (seconds < RESEND_COOLDOWN_SECONDS) {
       return { check: 'last-resend', verdict: 'warn', summary: `"${last.subject}" went out ${seconds} seconds ago: give them a minute to find it (the platform refuses another one within a minute).`, evidence: [`${last.createdAt} ${last.template} ${last.status}`] };
     }
     return { check: 'last-resend', verdict: 'ok', summary: `The last one, "${last.subject}", was sent ${formatUtc(last.createdAt)} (${last.status}).`, evidence: [`${last.createdAt} ${last.template} ${last.status}`] };
