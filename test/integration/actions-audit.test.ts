@@ -1,4 +1,4 @@
-// Issue 3, acceptance: support actions are audited (who, what, whom, reason, ticket,
+// Support actions are audited (who, what, whom, reason, ticket,
 // result, request id; refusals too), an organisation can require a ticket, `t1 audit`
 // filters, `t1 mail log` shows each mail's delivery, and actions ask before acting.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Issue 3, acceptance: each support action end to end. The agent runs t1 against the
+// Each support action end to end. The agent runs t1 against the
 // platform, the platform writes the mail to its outbox, a real SMTP server receives it,
 // and following the mail's link over HTTP does what the mail promised.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,16 +1,15 @@
-// Issue 3, acceptance: links work once. Of 20 concurrent POSTs of one login link exactly
+// Links work once. Of 20 concurrent POSTs of one login link exactly
 // one signs the person in; expired and replaced links of every kind are refused with a
 // page that offers a new one by email, and the fresh mail's link works.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_EVENT_SLUGS } from '../../src/platform/seed/demo.ts';
 import type { LinkKind } from '../../src/platform/services/link-tokens.ts';
-import { elementText, formsOf, headingOf, listItems, textOf, type Browser, type PageResponse } from '../helpers/browserless.ts';
+import { formsOf, headingOf, textOf, type Browser, type PageResponse } from '../helpers/browserless.ts';
 import { linkRow, outboxCount, startActionWorld, testClock, type ActionWorld } from '../helpers/action-kit.ts';
 import type { ReceivedMail } from '../helpers/smtp-sink.ts';
-import { totpAt } from '../helpers/totp.ts';
+import { completeLink, linkKinds, mailLink, type KindSpec } from './link-kinds.ts';
 import { lines } from './support.ts';
 
-const SUMMIT = DEMO_EVENT_SLUGS.upcoming;
 const LIVE = DEMO_EVENT_SLUGS.live;
 
 const clock = testClock();
@@ -22,85 +21,7 @@ afterAll(async () => {
   await w?.close();
 });
 
-interface KindSpec {
-  kind: LinkKind;
-  path: string;
-  subject: string;
-  /** The t1 command that mails this kind of link to `email`. */
-  command(email: string): string[];
-  /** Does what the link is for, from the page its GET shows, and checks the outcome. */
-  complete(browser: Browser, page: PageResponse): Promise<void>;
-}
-
-async function setPassword(browser: Browser, page: PageResponse): Promise<void> {
-  const password = 'a-long-harbour-password-77';
-  const done = await browser.submit(page, { password, confirmation: password });
-  expect(done.status).toBe(200);
-  expect(headingOf(done.body)).toBe('Your password has been set');
-}
-
-const KINDS: KindSpec[] = [
-  {
-    kind: 'verify_email',
-    path: '/verify/',
-    subject: 'Verify your account for Northwind Product Summit 2027',
-    command: (email) => ['verification', 'resend', email, '--event', SUMMIT, '--force', '--yes'],
-    async complete(browser, page) {
-      const done = await browser.submit(page);
-      expect(done.status).toBe(200);
-      expect(headingOf(done.body)).toBe('Registration complete');
-    },
-  },
-  {
-    kind: 'magic_link',
-    path: '/login-link/',
-    subject: 'Your login link for Northwind Customer Day',
-    command: (email) => ['magic-link', 'create', email, '--event', LIVE, '--send', '--yes'],
-    async complete(browser, page) {
-      const done = await browser.submit(page);
-      expect(done.status).toBe(303);
-      expect(done.location).toBe(`${w.url}/e/${LIVE}`);
-      expect(done.setCookies.t1_session).toBeTruthy();
-    },
-  },
-  {
-    kind: 'set_password',
-    path: '/set-password/',
-    subject: 'Set your password for Northwind Product Summit 2027',
-    command: (email) => ['set-password-link', 'send', email, '--event', SUMMIT, '--yes'],
-    complete: setPassword,
-  },
-  {
-    kind: 'reset_password',
-    path: '/reset-password/',
-    subject: 'Reset your password',
-    command: (email) => ['password', 'reset', email, '--send', '--yes'],
-    complete: setPassword,
-  },
-  {
-    kind: 'mfa_enroll',
-    path: '/mfa/enroll/',
-    subject: 'Set up two-factor authentication',
-    command: (email) => ['mfa', 'qr', email, '--send', '--yes'],
-    async complete(browser, page) {
-      const key = elementText(page.body, 'setup-key')!.replace(/ /g, '');
-      const done = await browser.submit(page, { code: totpAt(key, clock.now().getTime()) });
-      expect(done.status).toBe(200);
-      expect(listItems(done.body, 'recovery-codes')).toHaveLength(10);
-    },
-  },
-];
-
-/** Runs the kind's command and returns the mail it caused. */
-async function mailLink(spec: KindSpec, email: string): Promise<ReceivedMail> {
-  const before = w.sink.mailsTo(email).length;
-  const result = await w.t1(spec.command(email));
-  expect(result.exitCode, result.stderr).toBe(0);
-  const mail = await w.sink.nextMail(email, { after: before });
-  expect(mail.subject).toBe(spec.subject);
-  expect(mail.link.startsWith(`${w.url}${spec.path}`)).toBe(true);
-  return mail;
-}
+const KINDS = linkKinds(() => w, clock);
 
 /** The dead-link page: 410, its title, and a form that asks for the email to send a new link. */
 function expectDeadLinkPage(page: PageResponse, title: string, kind: LinkKind, url: string): void {
@@ -129,7 +50,7 @@ async function renewAndComplete(spec: KindSpec, email: string, browser: Browser,
   const freshBrowser = w.browser();
   const page = await freshBrowser.get(fresh.link);
   expect(page.status).toBe(200);
-  await spec.complete(freshBrowser, page);
+  await completeLink(spec, freshBrowser, page);
   expect((await linkRow(w, fresh.link)).used_at).not.toBeNull();
 }
 
@@ -180,8 +101,8 @@ describe('a replaced link of every kind', () => {
   for (const spec of KINDS) {
     it(`${spec.kind}: the older link is refused and offers a new one; the newer works`, async () => {
       const email = people[spec.kind];
-      const older = await mailLink(spec, email);
-      const newer = await mailLink(spec, email);
+      const older = await mailLink(w, spec, email);
+      const newer = await mailLink(w, spec, email);
 
       const browser = w.browser();
       const dead = await browser.get(older.link);
@@ -209,7 +130,7 @@ describe('an expired link of every kind', () => {
 
   beforeAll(async () => {
     for (const spec of KINDS) {
-      const mail = await mailLink(spec, people[spec.kind]);
+      const mail = await mailLink(w, spec, people[spec.kind]);
       expect((await w.browser().get(mail.link)).status).toBe(200);
       mails.set(spec.kind, mail);
     }
@@ -236,7 +157,7 @@ describe('an expired link of every kind', () => {
   it('sends nothing when the email given on the page is not the link owner’s', async () => {
     const email = 'priya.natarajan@fabrikam.example';
     const spec = KINDS[0]!;
-    const mail = await mailLink(spec, email);
+    const mail = await mailLink(w, spec, email);
     clock.advance(3 * 24 * 3_600_000);
     const browser = w.browser();
     const dead = await browser.get(mail.link);

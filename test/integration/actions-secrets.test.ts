@@ -1,4 +1,4 @@
-// Issue 3, acceptance: the database never holds a token, code or secret in plain text.
+// The database never holds a token, code or secret in plain text.
 // The test runs every support action and follows every link, collecting each secret it
 // sees on the way (link tokens from mails and printed links, API tokens, session and
 // challenge cookies, recovery codes, TOTP setup keys, new passwords). Then it reads every

@@ -1,4 +1,4 @@
-// Issue 3, acceptance: the TOTP rules at an attendee's sign-in. Codes are computed by
+// The TOTP rules at an attendee's sign-in. Codes are computed by
 // the test's own RFC 6238 implementation (test/helpers/totp.ts), not by the library the
 // platform uses, and the platform's clock is frozen so each code's time step is exact.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

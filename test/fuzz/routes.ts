@@ -1,0 +1,22 @@
+// The routes a Fastify app registered, read from its route tree, so the fuzz suite
+// covers a new route without anyone adding it to a list.
+import type { FastifyInstance } from 'fastify';
+
+export interface RouteSpec {
+  path: string;
+  methods: string[];
+}
+
+export function registeredRoutes(app: FastifyInstance): RouteSpec[] {
+  const routes: RouteSpec[] = [];
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^([│ ]*)[├└]── (\S+)(?: \(([^)]+)\))?/.exec(line);
+    if (!match) continue;
+    const depth = match[1].length / 4;
+    stack.length = depth;
+    stack.push(match[2]);
+    if (match[3]) routes.push({ path: stack.join(''), methods: match[3].split(', ') });
+  }
+  return routes;
+}
