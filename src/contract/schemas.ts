@@ -13,12 +13,14 @@ import {
   STAFF_ROLES,
 } from './vocabulary.ts';
 import { ACTIVITY_GROUPS, ACTIVITY_KINDS, ACTIVITY_OUTCOMES } from './activity.ts';
+import { emailAddressSchema, emailLookupKey, emailLookupSchema, hasHiddenCharacters, normalizeEmail } from './email-address.ts';
+import { NO_CONTROL_CHARACTERS, PLAIN_TEXT_MESSAGE } from './plain-text.ts';
+import { parseTokenLifetime, type TokenLifetime } from './token-lifetime.ts';
 
 export const MAX_PAGE_SIZE = 200;
 
-/** Text people type about themselves: control characters have no place in it. */
-export const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
-const plainText = (max: number) => z.string().trim().max(max).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters');
+/** Text people type about themselves or their work: see plain-text.ts for what it may hold. */
+const plainText = (max: number) => z.string().trim().max(max).regex(NO_CONTROL_CHARACTERS, PLAIN_TEXT_MESSAGE);
 export const DEFAULT_PAGE_SIZE = 25;
 
 const timestamp = z.string();
@@ -43,10 +45,13 @@ const limitSchema = z.coerce
   .max(MAX_PAGE_SIZE, `limit must be at most ${MAX_PAGE_SIZE}`)
   .default(DEFAULT_PAGE_SIZE);
 
-/** A user or event reference in a path: an id, an email or a slug. */
+/**
+ * A user or event reference in a path: an id, an email or a slug. Only spaces are
+ * trimmed: an address with a tab or BOM around it must reach the address rule as typed.
+ */
 export const referenceSchema = z
   .string()
-  .trim()
+  .overwrite((value) => value.replace(/^ +| +$/g, ''))
   .min(1, 'must not be empty')
   .max(254, 'is too long')
   .refine((value) => !value.includes('\0'), 'must not contain a NUL character');
@@ -71,10 +76,24 @@ export const statusQuerySchema = z.strictObject({
   event: referenceSchema.optional(),
 });
 
+/** "90d", "12h", "1y" or "never", read into minutes (or 'never'). */
+export const tokenLifetimeSchema = z
+  .string()
+  .max(20, 'expires is too long')
+  .transform((text, ctx): TokenLifetime => {
+    const lifetime = parseTokenLifetime(text);
+    if (typeof lifetime === 'object' && 'problem' in lifetime) {
+      ctx.addIssue({ code: 'custom', message: `expires ${lifetime.problem}` });
+      return z.NEVER;
+    }
+    return lifetime;
+  });
+
 export const createTokenBodySchema = z.strictObject({
-  name: z.string().trim().min(1, 'name must not be empty').max(100, 'name is too long'),
+  name: z.string().trim().min(1, 'name must not be empty').max(100, 'name is too long').regex(NO_CONTROL_CHARACTERS, 'name must not contain control characters'),
   role: staffRoleSchema,
-  expiresInDays: z.number().int().min(1).max(366).optional(),
+  /** How long the token lives; a year when left out. */
+  expires: tokenLifetimeSchema.optional(),
 });
 export type CreateTokenBody = z.input<typeof createTokenBodySchema>;
 
@@ -177,7 +196,11 @@ export type EventDetail = z.infer<typeof eventDetailSchema>;
 
 /** GET /v1/events/:event/email-check?email=: would the event's domain rules let this address register? */
 export const emailCheckQuerySchema = z.strictObject({
-  email: z.string({ error: (issue) => (issue.input === undefined ? 'email is required' : 'email must be given once, as text') }).trim().min(1, 'email must not be empty').max(320, 'email is too long'),
+  // Not trimmed here: the address rule trims spaces only, and must see a tab or BOM to refuse it.
+  email: z
+    .string({ error: (issue) => (issue.input === undefined ? 'email is required' : 'email must be given once, as text') })
+    .max(320, 'email is too long')
+    .refine((typed) => typed.trim() !== '', 'email must not be empty'),
 });
 export type EmailCheckQuery = z.input<typeof emailCheckQuerySchema>;
 
@@ -254,8 +277,8 @@ export type CreatedToken = z.infer<typeof createdTokenSchema>;
 
 /** Every support action carries why it was done; an organisation may require a ticket. */
 export const actionContextSchema = {
-  reason: z.string().trim().min(1, 'reason must not be empty').max(500, 'reason is too long').optional(),
-  ticket: z.string().trim().min(1, 'ticket must not be empty').max(100, 'ticket is too long').optional(),
+  reason: z.string().trim().min(1, 'reason must not be empty').max(500, 'reason is too long').regex(NO_CONTROL_CHARACTERS, `reason ${PLAIN_TEXT_MESSAGE}`).optional(),
+  ticket: z.string().trim().min(1, 'ticket must not be empty').max(100, 'ticket is too long').regex(NO_CONTROL_CHARACTERS, `ticket ${PLAIN_TEXT_MESSAGE}`).optional(),
 };
 
 export const resendVerificationBodySchema = z.strictObject({
@@ -325,8 +348,8 @@ export type MfaEnrollmentBody = z.input<typeof mfaEnrollmentBodySchema>;
 
 export const mfaResetBodySchema = z.strictObject({
   /** How identity was verified: a named method, or the answers to the org's checklist. */
-  verifiedBy: z.string().trim().min(1).max(200).optional(),
-  checklist: z.array(z.strictObject({ question: z.string().max(300), confirmed: z.boolean() })).max(20).optional(),
+  verifiedBy: plainText(200).min(1).optional(),
+  checklist: z.array(z.strictObject({ question: plainText(300), confirmed: z.boolean() })).max(20).optional(),
   /** Use the person's identity check (a code they read back) of the last 30 minutes. */
   identityCheck: z.boolean().optional(),
   ...actionContextSchema,
@@ -382,7 +405,15 @@ export const timelineQuerySchema = z.strictObject({
 export type TimelineQuery = z.input<typeof timelineQuerySchema>;
 
 export const addressActivityQuerySchema = timelineQuerySchema.extend({
-  email: z.string().trim().toLowerCase().min(1, 'email must not be empty').max(320, 'email is too long'),
+  /**
+   * The log keeps a mistyped but visible address as typed (normalised), so it is found as
+   * typed; never one with hidden characters, so such an address finds nothing.
+   */
+  email: z
+    .string()
+    .max(320, 'email is too long')
+    .refine((typed) => typed.trim() !== '', 'email must not be empty')
+    .transform((typed) => (hasHiddenCharacters(typed) ? emailLookupKey(typed) : normalizeEmail(typed))),
 });
 export type AddressActivityQuery = z.input<typeof addressActivityQuerySchema>;
 
@@ -483,7 +514,7 @@ export type UnlockResult = z.infer<typeof unlockResultSchema>;
 // ---- Staff sign-in ------------------------------------------------------------------
 
 export const staffLoginBodySchema = z.strictObject({
-  email: z.string().trim().toLowerCase().max(254),
+  email: emailLookupSchema,
   password: z.string().max(1024),
 });
 
@@ -515,7 +546,7 @@ export type StaffLoginResult = z.infer<typeof staffLoginResultSchema>;
 // ---- Invitations and webhooks -------------------------------------------------------
 
 export const invitationBodySchema = z.strictObject({
-  email: z.string().trim().toLowerCase().min(3).max(254),
+  email: emailAddressSchema,
   firstName: plainText(200).min(1, 'firstName must not be empty'),
   lastName: plainText(200).min(1, 'lastName must not be empty'),
   role: eventRoleSchema.optional(),
@@ -671,3 +702,50 @@ export const bulkRunSchema = z.object({
   finishedAt: nullableTimestamp,
 });
 export type BulkRun = z.infer<typeof bulkRunSchema>;
+
+// ---- API tokens -----------------------------------------------------------------------
+
+export const API_TOKEN_STATES = ['active', 'expired', 'revoked'] as const;
+export type ApiTokenState = (typeof API_TOKEN_STATES)[number];
+
+/** A token id in a path, e.g. tok_Xk2...; never the secret itself. */
+export const tokenIdSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(100, 'is too long')
+  .regex(/^[A-Za-z0-9_-]+$/, 'is not a token id');
+
+export const listTokensQuerySchema = z.strictObject({
+  limit: limitSchema,
+  cursor: cursorSchema.optional(),
+});
+export type ListTokensQuery = z.input<typeof listTokensQuerySchema>;
+
+/** An API token as admins see it: everything but its secret. */
+export const apiTokenSchema = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  role: staffRoleSchema,
+  /** The staff member it acts for (never above their own role), or null for a service token. */
+  staff: z.object({ id: z.string(), email: z.string(), name: z.string() }).nullable(),
+  createdBy: z.string().nullable(),
+  createdAt: timestamp,
+  /** Null: the token never expires. */
+  expiresAt: nullableTimestamp,
+  /** To the minute: a busy token records its use at most once a minute. */
+  lastUsedAt: nullableTimestamp,
+  state: z.enum(API_TOKEN_STATES),
+  revokedAt: nullableTimestamp,
+  revokedBy: z.string().nullable(),
+});
+export type ApiToken = z.infer<typeof apiTokenSchema>;
+
+export const revokeTokenBodySchema = z.strictObject({ ...actionContextSchema });
+export type RevokeTokenBody = z.input<typeof revokeTokenBodySchema>;
+
+export const revokedTokenSchema = z.object({
+  token: apiTokenSchema,
+  /** True when it was revoked before this request; nothing changed then. */
+  alreadyRevoked: z.boolean(),
+});
+export type RevokedToken = z.infer<typeof revokedTokenSchema>;

@@ -1,7 +1,8 @@
 // Builds the platform's HTTP app without listening, so tests can drive it in-process.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { PlatformContext } from './context.ts';
-import { installErrorHandling, sendError } from './routes/error-handler.ts';
+import { installErrorHandling } from './routes/error-handler.ts';
+import { edgeHeaders, frameworkErrorAnswer, installEdgeAnswers, installRequestChecks, MAX_HEADER_BYTES, MAX_PARAM_LENGTH } from './routes/http-edge.ts';
 import { installAuth } from './routes/admin/auth-hook.ts';
 import { userRoutes } from './routes/admin/users.ts';
 import { eventRoutes } from './routes/admin/events.ts';
@@ -13,11 +14,11 @@ import { organisationRoutes } from './routes/admin/organisation.ts';
 import { bulkInvitationRoutes } from './routes/admin/bulk-invitations.ts';
 import { authRoutes } from './routes/auth.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
-import { installWebKit, SECURITY_HEADERS } from './routes/web/kit.ts';
+import { installWebKit } from './routes/web/kit.ts';
 import { linkPageRoutes } from './routes/web/link-pages.ts';
 import { signInRoutes } from './routes/web/sign-in.ts';
 import { registrationPageRoutes } from './routes/web/registration-pages.ts';
-import { redactUrl } from './redact.ts';
+import { loggedError, loggedUrl } from './redact.ts';
 
 export interface AppOptions {
   /** Where logs go as JSON lines; none for the embedded platform and tests. */
@@ -34,34 +35,36 @@ export interface AppOptions {
 const BODY_LIMIT_BYTES = 64 * 1024;
 
 export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): Promise<FastifyInstance> {
+  // Set once the app exists: Node's parser failures are answered with the app's context.
+  let clientError: ReturnType<typeof installEdgeAnswers> | undefined;
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: options.trustProxy ?? false,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // A missing Host header is answered by installRequestChecks, in the envelope, not by Node.
+    http: { maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     genReqId: () => `req_${ctx.tokens.id()}`,
-    // Router-level failures (a bad URL, an over-long path) get the same envelope.
-    frameworkErrors: (error, request, reply) => {
-      reply.header('x-request-id', String(request.id));
-      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
-      const message = status === 414 ? 'A part of the URL is too long.' : 'The URL is not valid.';
-      void sendError(reply, request, status, { code: 'bad_request', message });
-    },
+    frameworkErrors: frameworkErrorAnswer(ctx),
+    clientErrorHandler: (error, socket) => clientError?.(error, socket),
     logger: options.logStream
       ? {
           stream: options.logStream,
           level: options.logLevel ?? 'info',
-          redact: ['req.headers.authorization', 'req.headers.cookie'],
+          // Headers, cookies and bodies are never logged; see redact.ts for the rest.
           serializers: {
-            req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+            req: (req) => ({ method: req.method, url: loggedUrl(req), remoteAddress: req.ip }),
+            err: loggedError,
           },
         }
       : false,
   });
+  clientError = installEdgeAnswers(app, ctx);
+  installRequestChecks(app, ctx);
+  // Only JSON bodies on the API; the pages take forms (see installWebKit).
+  app.removeContentTypeParser('text/plain');
 
   app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', String(request.id));
-    reply.header('cache-control', 'no-store');
-    reply.headers(SECURITY_HEADERS);
+    reply.headers(edgeHeaders(ctx, String(request.id)));
   });
   installErrorHandling(app);
 
@@ -70,7 +73,7 @@ export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): 
   await app.register(async (hooks) => webhookRoutes(hooks, ctx));
 
   await app.register(async (web) => {
-    await installWebKit(web);
+    await installWebKit(web, ctx);
     linkPageRoutes(web, ctx);
     signInRoutes(web, ctx);
     registrationPageRoutes(web, ctx);

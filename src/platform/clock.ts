@@ -1,5 +1,6 @@
 // Time and randomness come in through these, so tests can fix them.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomPool, type RandomSource } from './random-pool.ts';
 
 export interface Clock {
   now(): Date;
@@ -14,10 +15,15 @@ export interface TokenGenerator {
   id(): string;
 }
 
-export const cryptoTokens: TokenGenerator = {
-  secret: () => randomBytes(32).toString('base64url'),
-  id: () => randomBytes(10).toString('base64url').replace(/[-_]/g, 'x'),
-};
+/** Secrets and ids over a pool of cryptographically random bytes. */
+export function pooledCryptoTokens(random: RandomSource = randomPool()): TokenGenerator {
+  return {
+    secret: () => random(32).toString('base64url'),
+    id: () => random(10).toString('base64url').replace(/[-_]/g, 'x'),
+  };
+}
+
+export const cryptoTokens: TokenGenerator = pooledCryptoTokens();
 
 /** Tokens are stored only as their SHA-256 digest. */
 export function hashToken(token: string): string {

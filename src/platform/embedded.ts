@@ -44,6 +44,7 @@ export async function ensureCliToken(ctx: PlatformContext, dataDir: string): Pro
       .select('id')
       .where('hash', '=', hashToken(existing))
       .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', ctx.clock.now().toISOString())]))
       .executeTakeFirst();
     if (row) return existing;
   }

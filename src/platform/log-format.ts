@@ -15,6 +15,10 @@ interface LogLine {
 }
 
 const ERROR_LEVEL = 50;
+/** The message of a request refused before any route ran (see routes/http-edge.ts). */
+export const REFUSED_MESSAGE = 'request refused';
+// Requests whose completion never comes (the client went away mid-body) must not pile up.
+const MAX_PENDING_REQUESTS = 1000;
 
 export function humanLogStream(target: NodeJS.WritableStream): Writable {
   const requests = new Map<string, string>();
@@ -23,7 +27,13 @@ export function humanLogStream(target: NodeJS.WritableStream): Writable {
     const time = new Date(line.time ?? Date.now()).toISOString().slice(11, 19);
     if (line.msg === 'incoming request' && line.reqId) {
       requests.set(line.reqId, `${line.req?.method ?? ''} ${line.req?.url ?? ''}`);
+      if (requests.size > MAX_PENDING_REQUESTS) requests.delete(requests.keys().next().value!);
       return null;
+    }
+    if (line.msg === REFUSED_MESSAGE && line.reqId) {
+      const request = requests.get(line.reqId) ?? 'request';
+      requests.delete(line.reqId);
+      return `${time} ${line.res?.statusCode ?? '-'} ${request} refused (${line.reqId})`;
     }
     if (line.msg === 'request completed' && line.reqId) {
       const request = requests.get(line.reqId) ?? line.reqId;

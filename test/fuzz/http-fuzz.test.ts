@@ -180,7 +180,7 @@ describe('every route, hostile input', () => {
     // Every route is fuzzed even after one fails, so a run reports all of them at once.
     const failures: string[] = [];
     for (const route of routes) {
-      const params = [...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]);
+      const params = [...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]!);
       const paramValues = fc.record(Object.fromEntries(params.map((p) => [p, pathValue(p)])) as Record<string, fc.Arbitrary<string>>);
       for (const method of route.methods) {
         const verdict = await fc.check(
@@ -246,7 +246,7 @@ describe('end-user forms with a valid CSRF token', () => {
     if (!input || !value) return null;
     const setCookie = page.headers['set-cookie'];
     const cookie = (Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []).map((c) => c.split(';')[0]).join('; ');
-    return { cookie, field: input[1], value: value[1] };
+    return { cookie, field: input[1]!, value: value[1]! };
   }
 
   it('answers hostile form posts with a page, never a 5xx', async () => {
@@ -258,6 +258,7 @@ describe('end-user forms with a valid CSRF token', () => {
     }
     expect(opened.size).toBeGreaterThan(4);
     const fieldsArb = fc.dictionary(fieldName, hostileText, { maxKeys: 8 });
+    let pastCsrf = 0;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...opened.keys()), fieldsArb, async (url, fields) => {
         const form = opened.get(url)!;
@@ -267,9 +268,13 @@ describe('end-user forms with a valid CSRF token', () => {
           headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie },
           payload: new URLSearchParams({ ...fields, [form.field]: form.value }).toString(),
         };
-        assertWellFormed(url, request, await platform.platform.app.inject(request));
+        const response = await platform.platform.app.inject(request);
+        assertWellFormed(url, request, response);
+        if (response.statusCode !== 403) pastCsrf += 1;
       }),
       { numRuns: 300 },
     );
+    // The cases must reach the forms' own validation, not stop at the CSRF check.
+    expect(pastCsrf).toBeGreaterThan(200);
   }, 180_000);
 });

@@ -13,10 +13,10 @@ export function registeredRoutes(app: FastifyInstance): RouteSpec[] {
   for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
     const match = /^([│ ]*)[├└]── (\S+)(?: \(([^)]+)\))?/.exec(line);
     if (!match) continue;
-    const depth = match[1].length / 4;
-    stack.length = depth;
-    stack.push(match[2]);
-    if (match[3]) routes.push({ path: stack.join(''), methods: match[3].split(', ') });
+    const [, indent = '', segment = '', methods] = match;
+    stack.length = indent.length / 4;
+    stack.push(segment);
+    if (methods) routes.push({ path: stack.join(''), methods: methods.split(', ') });
   }
   return routes;
 }

@@ -180,7 +180,7 @@ const sweep: [string, () => InjectOptions][] = [
   ['body over 64 KiB', () => json({ name: 'n'.repeat(100_000), role: 'viewer' })],
   ['unknown body field', () => json({ name: 'x', role: 'viewer', extra: true })],
   ['role outside the vocabulary', () => json({ name: 'x', role: 'root' })],
-  ['expiresInDays as text', () => json({ name: 'x', role: 'viewer', expiresInDays: 'ten' })],
+  ['expires as a number', () => json({ name: 'x', role: 'viewer', expires: 10 })],
   ['10k-character name', () => json({ name: 'n'.repeat(10_000), role: 'viewer' })],
   ['5k-character q', () => ({ method: 'GET', url: `/v1/users?q=${'q'.repeat(5000)}`, headers: bearer() })],
   ['2k-character user param', () => ({ method: 'GET', url: `/v1/users/${'p'.repeat(2000)}`, headers: bearer() })],

@@ -1,6 +1,7 @@
 // t1 events check-email <event> <email>: would the event's address rules (approved
 // domains, public email providers) let this address register? Nothing is registered.
 import type { EmailCheck } from '../../contract/schemas.ts';
+import { hasHiddenCharacters, hiddenCharactersOf } from '../../contract/email-address.ts';
 import type { Deps } from '../../cli/deps.ts';
 import { usageError } from '../../cli/errors.ts';
 import type { Output } from '../../cli/render/output.ts';
@@ -18,14 +19,20 @@ export type View = EmailCheck & {
 };
 
 export async function run(options: Options, deps: Deps): Promise<View> {
-  const email = options.email.trim();
-  if (!email) throw usageError('Give the email address to check.', 'For example: t1 events check-email product-summit-2027 jane.doe@contoso.example');
+  if (!options.email.trim()) throw usageError('Give the email address to check.', 'For example: t1 events check-email product-summit-2027 jane.doe@contoso.example');
   if (!options.event.trim()) throw usageError('Give the event (slug or id).', 'List them with "t1 events list".');
-  const check = await (await deps.client()).checkEventEmail(options.event.trim(), email);
-  return { ...check, ...advice(check) };
+  // Sent as given: the platform's address rule decides, hidden characters included.
+  const check = await (await deps.client()).checkEventEmail(options.event.trim(), options.email);
+  return { ...check, ...advice(check, options.email) };
 }
 
-function advice(check: EmailCheck): { explanation: string | null; tell: string } {
+function advice(check: EmailCheck, typed: string): { explanation: string | null; tell: string } {
+  if (check.reason === 'invalid_email' && hasHiddenCharacters(typed)) {
+    return {
+      explanation: `The address holds characters that cannot be seen (${hiddenCharactersOf(typed)}), as pasted text often does.`,
+      tell: 'Ask the caller to type the address in by hand rather than pasting it.',
+    };
+  }
   switch (check.reason) {
     case null:
       return {

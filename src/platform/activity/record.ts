@@ -3,6 +3,7 @@
 // detail holds descriptive facts only (counts, field names, templates): never a
 // password, code, token or secret.
 import type { ActivityKind, ActivityOutcome, ActivityReason } from '../../contract/activity.ts';
+import { checkEmailAddress, normalizeEmail } from '../../contract/email-address.ts';
 import type { Clock, TokenGenerator } from '../clock.ts';
 import { HttpError } from '../http-error.ts';
 import type { Db } from '../storage/database.ts';
@@ -68,10 +69,18 @@ const MAX_EMAIL_LENGTH = 320;
 // People type passwords into the email box: only what is shaped like an address is kept.
 const ADDRESS_SHAPE = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
 
-/** The typed value as the log keeps it: a lower-cased address, or null when it is not shaped like one. */
+/**
+ * The typed value as the log keeps it: normalised by the address rule, so an agent finds
+ * it under the address; a mistyped but visible address as typed (normalised), so they
+ * find that too; null when it holds hidden characters or is not shaped like an address.
+ */
 export function typedAddress(value: string | null | undefined): string | null {
-  const address = value?.trim().toLowerCase().slice(0, MAX_EMAIL_LENGTH) ?? '';
-  return ADDRESS_SHAPE.test(address) && !address.includes('\0') ? address : null;
+  if (!value) return null;
+  const checked = checkEmailAddress(value);
+  if (checked.ok) return checked.email;
+  if (checked.problem === 'hidden_characters') return null;
+  const address = normalizeEmail(value).slice(0, MAX_EMAIL_LENGTH);
+  return ADDRESS_SHAPE.test(address) ? address : null;
 }
 
 export async function recordActivity(db: Db, deps: ActivityDeps, input: ActivityInput): Promise<void> {

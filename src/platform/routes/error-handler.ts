@@ -3,16 +3,21 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorEnvelope } from '../../contract/errors.ts';
 import { HttpError } from '../http-error.ts';
-import { notFoundPage } from './web/kit.ts';
+import { notFoundPage, sendPageError } from './web/kit.ts';
 import { isInvalidText, isUniqueViolation } from '../storage/errors.ts';
 
 const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; code: string; message: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'bad_request', message: 'The request body is not valid JSON.' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'bad_request', message: 'The request body is empty; send a JSON object.' },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'The request body is too large.' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'bad_request', message: 'Send the request body as application/json.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'Send the request body as application/json.' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request', message: 'The Content-Length header does not match the body.' },
 };
+
+/** The admin API and webhooks: everything else is a page for people. */
+export function isApiPath(url: string): boolean {
+  return url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
+}
 
 export function sendError(reply: FastifyReply, request: FastifyRequest, status: number, body: Omit<ErrorEnvelope['error'], 'requestId'>) {
   const envelope: ErrorEnvelope = { error: { ...body, requestId: String(request.id) } };
@@ -21,6 +26,8 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, status: 
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    // Requests for pages that matched no route (a body that failed to parse, say) fail here too.
+    if (!isApiPath(request.url)) return sendPageError(error, request, reply);
     if (error instanceof HttpError) {
       reply.headers(error.headers);
       return sendError(reply, request, error.status, { code: error.code, message: error.message, details: error.details });
@@ -44,7 +51,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    request.url.startsWith('/v1/') || request.url === '/v1'
+    isApiPath(request.url)
       ? sendError(reply, request, 404, { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` })
       : notFoundPage(request, reply),
   );

@@ -44,7 +44,8 @@ export async function webhookRoutes(app: FastifyInstance, ctx: PlatformContext):
         ctx.clock.now(),
       );
       const claimed = (parsed as { data?: { email?: unknown } }).data?.email;
-      if (typeof claimed === 'string' && claimed.length <= 320) verifiedEmail = claimed.trim().toLowerCase();
+      // The activity log keeps it only if it is shaped like an address (typedAddress).
+      if (typeof claimed === 'string' && claimed.length <= 320) verifiedEmail = claimed;
       const payload = parseInput(webhookRegistrationSchema, parsed, 'body');
       const outcome = await acceptWebhookRegistration(wctx, event, webhookId!, payload);
       return reply.status(outcome.created ? 201 : 200).send(outcome);

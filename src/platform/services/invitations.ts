@@ -9,7 +9,7 @@ import type { Db } from '../storage/database.ts';
 import type { EventRow, UserRow } from '../storage/schema.ts';
 import { issueLink } from './link-tokens.ts';
 import { notifyPerson } from './notify.ts';
-import { createRegistration, emailProblem, findOrCreateUser } from './registration.ts';
+import { createRegistration, eventAddress, findOrCreateUser } from './registration.ts';
 import { eventPhase } from './views.ts';
 
 export interface InvitationInput {
@@ -27,8 +27,7 @@ export async function invite(trx: Db, ctx: PlatformContext, input: InvitationInp
   if (eventPhase(event, ctx.clock.now()) === 'ended') {
     throw new HttpError('conflict', `${event.slug} has ended; there is nothing left to invite anyone to.`, { reason: 'event_ended' });
   }
-  const email = input.email.trim().toLowerCase();
-  const problem = emailProblem(event, email);
+  const { email, problem } = eventAddress(event, input.email);
   if (problem) throw new HttpError('validation_failed', problem.message, { fields: [{ field: 'body.email', message: problem.message }], reason: problem.reason });
   const { user } = await findOrCreateUser(trx, ctx, event.org_id, {
     email,

@@ -3,7 +3,9 @@
 // the event allows them, approved domains only when the event names some, and a second
 // registration with a registered address sends "registration complete" and creates
 // nothing new.
-import { NO_CONTROL_CHARACTERS, type FormField } from '../../contract/schemas.ts';
+import type { FormField } from '../../contract/schemas.ts';
+import { checkEmailAddress, emailLookupKey, normalizeEmail } from '../../contract/email-address.ts';
+import { isPlainText } from '../../contract/plain-text.ts';
 import type { ActivityReason } from '../../contract/activity.ts';
 import { recordActivity, typedAddress, type ActivityDetail } from '../activity/record.ts';
 import type { EmailTemplate, EventRole, RegistrationStage, RegistrationStatus, RegistrationType } from '../../contract/vocabulary.ts';
@@ -25,7 +27,6 @@ export const PROFILE_FIELDS = ['first_name', 'last_name', 'country', 'job_title'
 type ProfileField = (typeof PROFILE_FIELDS)[number];
 
 export const MAX_FIELD_LENGTH = 200;
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export type FieldErrors = Record<string, string>;
 
@@ -62,25 +63,38 @@ export interface EmailProblem {
   message: string;
 }
 
-/** Why an address may not register for this event, or null. */
-export function emailProblem(event: EventRow, email: string): EmailProblem | null {
-  if (!email) return { reason: 'invalid_email', message: 'Enter your email address.' };
-  if (email.length > 254 || !EMAIL_PATTERN.test(email)) return { reason: 'invalid_email', message: 'Enter a valid email address, such as name@company.com.' };
+export interface EventAddress {
+  /** The address under the rule of contract/email-address.ts (only normalised when it breaks it). */
+  email: string;
+  /** Why it may not register for the event, or null. */
+  problem: EmailProblem | null;
+}
+
+/** A typed address as the event would register it: the one address rule, then the event's domain rules. */
+export function eventAddress(event: EventRow, typed: string): EventAddress {
+  const checked = checkEmailAddress(typed);
+  if (!checked.ok) return { email: normalizeEmail(typed), problem: { reason: 'invalid_email', message: checked.message } };
+  const { email } = checked;
   const domain = emailDomain(email);
   const approved = approvedDomains(event);
   if (approved.length > 0 && !approved.includes(domain)) {
     return {
-      reason: 'domain_not_approved',
-      message: `Registration for this event is open to addresses at ${approved.join(', ')} only. Register with your address at one of those domains.`,
+      email,
+      problem: {
+        reason: 'domain_not_approved',
+        message: `Registration for this event is open to addresses at ${approved.join(', ')} only. Register with your address at one of those domains.`,
+      },
     };
   }
   if (event.refuse_public_domains === 1 && isPublicEmailDomain(email)) {
-    return { reason: 'public_domain', message: `Addresses at ${domain} are not accepted for this event. Register with your work email address.` };
+    return { email, problem: { reason: 'public_domain', message: `Addresses at ${domain} are not accepted for this event. Register with your work email address.` } };
   }
-  return null;
+  return { email, problem: null };
 }
 
 export interface RegistrationCheck {
+  /** The address as it would be registered (see eventAddress). */
+  email: string;
   errors: FieldErrors;
   /** The main reason when there are errors: the address first, then fields, terms, password. */
   refusal: Refusal | null;
@@ -99,16 +113,16 @@ export function validateRegistration(event: EventRow, form: RegistrationForm): R
     } else if (value.length > MAX_FIELD_LENGTH) {
       errors[field.name] = `${field.label} can be at most ${MAX_FIELD_LENGTH} characters.`;
       tooLong.push(field.name);
-    } else if (!NO_CONTROL_CHARACTERS.test(value)) {
+    } else if (!isPlainText(value)) {
       errors[field.name] = `${field.label} contains characters that are not allowed.`;
       notAllowed.push(field.name);
     }
   }
-  const emailError = emailProblem(event, form.email);
+  const { email, problem: emailError } = eventAddress(event, form.email);
   if (emailError) errors.email = emailError.message;
   const password =
     event.login_method === 'password'
-      ? passwordProblem(form.password, form.confirmation, { minLength: event.password_min_length, maxLength: event.password_max_length }, form.email)
+      ? passwordProblem(form.password, form.confirmation, { minLength: event.password_min_length, maxLength: event.password_max_length }, email)
       : null;
   if (password) errors[password.field] = password.message;
   if (!form.termsAccepted) errors.terms = 'Tick this box to accept the terms and conditions; registration needs it.';
@@ -122,7 +136,7 @@ export function validateRegistration(event: EventRow, form: RegistrationForm): R
   if (password) problems.push({ reason: 'password_rejected', detail: { passwordReason: password.reason } });
   const first = problems[0];
   const refusal = first ? { reason: first.reason, detail: { ...first.detail, problems: problems.map((p) => p.reason) } } : null;
-  return { errors, refusal };
+  return { email, errors, refusal };
 }
 
 /** Records a refused registration against the address typed (and the person, if one has it). */
@@ -230,8 +244,7 @@ export async function registerFromForm(ctx: PlatformContext, event: EventRow, fo
     await recordRegistrationRefusal(ctx, event, form.email, { reason: 'registration_closed', detail: {} });
     return { kind: 'closed' };
   }
-  const email = form.email.trim().toLowerCase();
-  const { errors, refusal } = validateRegistration(event, { ...form, email });
+  const { email, errors, refusal } = validateRegistration(event, form);
   if (refusal) {
     await recordRegistrationRefusal(ctx, event, email, refusal);
     return { kind: 'invalid', errors, refusal };
@@ -312,7 +325,7 @@ export function confirmationPage(event: EventRow): ConfirmationPage {
  * for addresses not registered for the event; the page says the same either way.
  */
 export async function requestActivationEmail(ctx: PlatformContext, event: EventRow, rawEmail: string): Promise<void> {
-  const email = rawEmail.trim().toLowerCase();
+  const email = emailLookupKey(rawEmail);
   await ctx.db.transaction().execute(async (trx) => {
     const user = await trx.selectFrom('users').selectAll().where('org_id', '=', event.org_id).where('email', '=', email).executeTakeFirst();
     if (!user || user.blocked === 1) return;

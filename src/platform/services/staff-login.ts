@@ -1,24 +1,30 @@
 // Staff sign-in for t1: email and password, then an authenticator code (or a recovery
 // code) when the organisation requires 2FA for staff or the member enrolled. A member
 // who must use 2FA and has not enrolled is enrolled on the spot. Guessing is slowed by
-// per-account and per-address limits.
+// per-account and per-address limits and growing delays; ten failed attempts in a row
+// (passwords and codes alike) lock the account for 30 minutes (see attempt-lock.ts).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { StaffLoginResult } from '../../contract/schemas.ts';
 import type { StaffRole } from '../../contract/vocabulary.ts';
 import { storeToken } from './token-store.ts';
 import type { PlatformContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import { verifyPasswordOrDummy } from '../passwords.ts';
-import type { StaffRow } from '../storage/schema.ts';
+import type { StaffRow, TokenRow } from '../storage/schema.ts';
 import { liveToken } from './link-tokens.ts';
 import { acceptSecondFactor, replaceRecoveryCodes } from './mfa.ts';
 import { clearRateLimit, enforceRateLimit, type RateLimit } from './rate-limit.ts';
+import { accountAttempts, attemptFailed, attemptSucceeded, reserveAttempt, unknownAddressAttempts } from './attempt-lock.ts';
+import type { Clock } from '../clock.ts';
 import { acceptTotp, formatSetupKey, newTotpSecret, otpauthUri } from './totp.ts';
 
 export const STAFF_SESSION_HOURS = 12;
 const CHALLENGE_MINUTES = 10;
 const ISSUER = 't1 staff';
 
-export const STAFF_LOGIN_PER_ACCOUNT: RateLimit = { name: 'staff-login-account', max: 10, windowSeconds: 15 * 60 };
+// Above the lock's ten, as for people: the lock stops a burst at one account, this limit
+// the hammering of a locked one.
+export const STAFF_LOGIN_PER_ACCOUNT: RateLimit = { name: 'staff-login-account', max: 30, windowSeconds: 15 * 60 };
 export const STAFF_LOGIN_PER_IP: RateLimit = { name: 'staff-login-ip', max: 50, windowSeconds: 15 * 60 };
 export const STAFF_CODE_PER_ACCOUNT: RateLimit = { name: 'staff-code-account', max: 5, windowSeconds: 5 * 60 };
 
@@ -52,6 +58,20 @@ async function session(ctx: PlatformContext, staff: StaffRow, recoveryCodes: str
 }
 
 const BAD_CREDENTIALS = 'The email or password is not correct.';
+// Unknown addresses count their attempts too, so they lock like real accounts.
+const UNKNOWN_ADDRESS_COUNTER = 'staff-login-unknown';
+
+// Answered like a rate limit (429 with Retry-After): the caller is to come back later, not
+// to try other credentials.
+function lockedError(clock: Clock, until: string): HttpError {
+  const retryAfterSeconds = Math.max(1, Math.ceil((new Date(until).getTime() - clock.now().getTime()) / 1000));
+  return new HttpError(
+    'rate_limited',
+    `This account is locked after too many failed sign-in attempts, until ${until.slice(0, 10)} ${until.slice(11, 16)} UTC. The lock runs out by itself; try again then.`,
+    { reason: 'locked', lockedUntil: until, retryAfterSeconds },
+    { 'retry-after': String(retryAfterSeconds) },
+  );
+}
 
 export async function staffPasswordLogin(ctx: PlatformContext, email: string, password: string, ip: string): Promise<StaffLoginResult> {
   await enforceRateLimit(ctx.db, ctx.clock, STAFF_LOGIN_PER_IP, ip, 'sign-in attempts from this address');
@@ -64,9 +84,21 @@ export async function staffPasswordLogin(ctx: PlatformContext, email: string, pa
     .where('staff.email', '=', email)
     .orderBy('staff.created_at')
     .executeTakeFirst();
+  const attempts = row ? accountAttempts('staff', row.id) : unknownAddressAttempts(UNKNOWN_ADDRESS_COUNTER, email);
+  // Counted before the check: of a burst, only the first ten reach argon2.
+  const reservation = await reserveAttempt(ctx.db, ctx.clock, attempts);
+  if (reservation.kind === 'locked') throw lockedError(ctx.clock, reservation.until);
   const valid = await verifyPasswordOrDummy(row?.password_hash ?? null, password);
-  if (!row || !row.password_hash || !valid) throw new HttpError('unauthenticated', BAD_CREDENTIALS);
+  if (!row || !row.password_hash || !valid) {
+    const { lockedUntil } = await attemptFailed(ctx.db, ctx.clock, attempts);
+    const delay = ctx.signInDelayMs(reservation.attempt);
+    if (delay > 0) await sleep(delay);
+    throw lockedUntil ? lockedError(ctx.clock, lockedUntil) : new HttpError('unauthenticated', BAD_CREDENTIALS);
+  }
   const { mfa_policy: policy, ...staff } = row;
+  // The run ends here unless a code is still to come, which then counts on.
+  const settled = await attemptSucceeded(ctx.db, ctx.clock, accountAttempts('staff', staff.id), mustUseMfa(policy, staff) ? 'first_factor' : 'sign_in');
+  if (settled.kind === 'locked') throw lockedError(ctx.clock, settled.until);
   await clearRateLimit(ctx.db, STAFF_LOGIN_PER_ACCOUNT, email);
   if (!mustUseMfa(policy, staff)) return session(ctx, staff, null);
   if (staff.mfa_confirmed_at && staff.mfa_secret_enc) {
@@ -92,12 +124,29 @@ export async function staffSecondFactor(ctx: PlatformContext, challenge: string,
     throw new HttpError('unauthenticated', 'The sign-in has expired or was already completed; start again.');
   }
   await enforceRateLimit(ctx.db, ctx.clock, STAFF_CODE_PER_ACCOUNT, row.staff_id, 'codes for this account');
+  const attempts = accountAttempts('staff', row.staff_id);
+  // Codes count toward the same lock as passwords, reserved before the check.
+  const reservation = await reserveAttempt(ctx.db, ctx.clock, attempts);
+  if (reservation.kind === 'locked') throw lockedError(ctx.clock, reservation.until);
+  try {
+    return await codeSignIn(ctx, row, code);
+  } catch (error) {
+    if (!(error instanceof WrongCode)) throw error;
+    const { lockedUntil } = await attemptFailed(ctx.db, ctx.clock, attempts);
+    throw lockedUntil ? lockedError(ctx.clock, lockedUntil) : new HttpError('unauthenticated', BAD_CODE);
+  }
+}
+
+/** Thrown inside the transaction so a wrong code changes nothing and is counted after it. */
+class WrongCode extends Error {}
+
+async function codeSignIn(ctx: PlatformContext, row: TokenRow, code: string): Promise<StaffLoginResult> {
   return ctx.db.transaction().execute(async (trx) => {
     const staff = await trx.selectFrom('staff').selectAll().where('id', '=', row.staff_id!).executeTakeFirstOrThrow();
     let recoveryCodes: string[] | null = null;
     if (row.payload_sealed) {
       const step = acceptTotp(ctx.secrets.open(row.payload_sealed), code, ctx.clock.now(), null);
-      if (step === null) throw new HttpError('unauthenticated', BAD_CODE);
+      if (step === null) throw new WrongCode();
       const now = ctx.clock.now().toISOString();
       await trx
         .updateTable('staff')
@@ -112,7 +161,7 @@ export async function staffSecondFactor(ctx: PlatformContext, challenge: string,
         { kind: 'staff', id: staff.id, secretSealed: staff.mfa_secret_enc!, lastStep: staff.mfa_last_step === null ? null : Number(staff.mfa_last_step) },
         code,
       );
-      if (!accepted) throw new HttpError('unauthenticated', BAD_CODE);
+      if (!accepted) throw new WrongCode();
     }
     const used = await trx
       .updateTable('tokens')
@@ -121,6 +170,9 @@ export async function staffSecondFactor(ctx: PlatformContext, challenge: string,
       .where('used_at', 'is', null)
       .executeTakeFirst();
     if (Number(used.numUpdatedRows) !== 1) throw new HttpError('unauthenticated', 'This sign-in was already completed; start again.');
+    // A lock set while the code was checked stands: rolling back keeps the code unspent.
+    const settled = await attemptSucceeded(trx, ctx.clock, accountAttempts('staff', staff.id), 'sign_in');
+    if (settled.kind === 'locked') throw lockedError(ctx.clock, settled.until);
     await clearRateLimit(trx, STAFF_CODE_PER_ACCOUNT, staff.id);
     return session({ ...ctx, db: trx }, staff, recoveryCodes);
   });

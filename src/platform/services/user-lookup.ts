@@ -3,18 +3,24 @@ import type { UserDetail } from '../../contract/schemas.ts';
 import type { Db } from '../storage/database.ts';
 import type { UserRow } from '../storage/schema.ts';
 import { HttpError } from '../http-error.ts';
+import { displayEmail, emailLookupKey } from '../../contract/email-address.ts';
 import { accountState, fullName, registrationSummary } from './views.ts';
 
-/** A person by id or email (emails are stored lower-case). */
+/**
+ * A person by id or email. An address is looked up under the address rule, so one that
+ * breaks it (hidden characters, say) is not found, like an address nobody has.
+ */
 export async function findUserRow(db: Db, orgId: string, ref: string): Promise<UserRow> {
   const key = ref.trim();
+  const byEmail = ref.normalize('NFKC').includes('@');
   const user = await db
     .selectFrom('users')
     .selectAll()
     .where('org_id', '=', orgId)
-    .where(key.includes('@') ? 'email' : 'id', '=', key.includes('@') ? key.toLowerCase() : key)
+    .where(byEmail ? 'email' : 'id', '=', byEmail ? emailLookupKey(ref) : key)
     .executeTakeFirst();
-  if (!user) throw new HttpError('not_found', `No person matches "${key}".`, { resource: 'user' });
+  // Hidden characters of an address show as U+FFFD, so the agent sees why it matched no one.
+  if (!user) throw new HttpError('not_found', `No person matches "${byEmail ? displayEmail(ref) : key}".`, { resource: 'user' });
   return user;
 }
 

@@ -1,23 +1,23 @@
 // Attendee sign-in on an event's site: email and password, then a 2FA code when the
 // organisation requires it for everyone or the person enrolled. Failed passwords slow
-// down and, ten in a row, lock the account until it expires or an agent unlocks it.
+// down and, ten failed attempts in a row (passwords and codes alike), lock the account
+// until it expires or an agent unlocks it (see attempt-lock.ts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PlatformContext } from '../context.ts';
 import { verifyPasswordOrDummy } from '../passwords.ts';
-import { sql } from 'kysely';
 import type { EventRow, TokenRow, UserRow } from '../storage/schema.ts';
 import { liveToken } from './link-tokens.ts';
 import { acceptSecondFactor, startEnrollment } from './mfa.ts';
-import { clearRateLimit, enforceRateLimit, hitRateLimit, type RateLimit } from './rate-limit.ts';
+import { clearRateLimit, enforceRateLimit, type RateLimit } from './rate-limit.ts';
+import { accountAttempts, attemptFailed, attemptSucceeded, reserveAttempt, unknownAddressAttempts, type AttemptSubject } from './attempt-lock.ts';
 import { organisationOf } from './registration-state.ts';
 import { startWebSession } from './web-session.ts';
 import { storeToken } from './token-store.ts';
 import type { ActivityReason } from '../../contract/activity.ts';
+import { emailLookupKey } from '../../contract/email-address.ts';
 import { noteRateLimited, recordActivity } from '../activity/record.ts';
 import { acceptTotp } from './totp.ts';
 
-export const LOCK_AFTER_FAILURES = 10;
-export const LOCK_MINUTES = 30;
 const CHALLENGE_MINUTES = 10;
 
 export const SIGN_IN_PER_IP: RateLimit = { name: 'sign-in-ip', max: 60, windowSeconds: 15 * 60 };
@@ -48,37 +48,12 @@ async function startChallenge(ctx: PlatformContext, user: UserRow, event: EventR
   return token;
 }
 
-// Unknown addresses count their failures too (as rate-limit rows), so the delays and
-// the lock look the same whether or not an account exists.
-const UNKNOWN_ACCOUNT_FAILURES: RateLimit = { name: 'sign-in-unknown', max: LOCK_AFTER_FAILURES - 1, windowSeconds: LOCK_MINUTES * 60 };
+// Unknown addresses count their attempts too, so the delays and the lock look the same
+// whether or not an account exists.
+const UNKNOWN_ADDRESS_COUNTER = 'sign-in-unknown';
 
-/** Counts a failed password; returns the failures in a row and when the account is now locked until, if it is. */
-async function recordFailure(ctx: PlatformContext, user: UserRow | undefined, email: string): Promise<{ failures: number; lockedUntil: string | null }> {
-  const now = ctx.clock.now();
-  const lockUntil = new Date(now.getTime() + LOCK_MINUTES * 60_000).toISOString();
-  let failures: number;
-  let lockedUntil: string | null = null;
-  if (user) {
-    // Counted in the database, so parallel guesses add up instead of overwriting each other.
-    const row = await ctx.db
-      .updateTable('users')
-      .set({ failed_logins: sql<number>`failed_logins + 1` })
-      .where('id', '=', user.id)
-      .returning('failed_logins')
-      .executeTakeFirstOrThrow();
-    failures = Number(row.failed_logins);
-    if (failures >= LOCK_AFTER_FAILURES) {
-      await ctx.db.updateTable('users').set({ locked_until: lockUntil }).where('id', '=', user.id).execute();
-      lockedUntil = lockUntil;
-    }
-  } else {
-    const decision = await hitRateLimit(ctx.db, ctx.clock, UNKNOWN_ACCOUNT_FAILURES, email);
-    failures = decision.hits;
-    if (!decision.allowed) lockedUntil = new Date(now.getTime() + decision.retryAfterSeconds * 1000).toISOString();
-  }
-  const delay = ctx.signInDelayMs(failures);
-  if (delay > 0) await sleep(delay);
-  return { failures, lockedUntil };
+function attemptsOf(user: UserRow | undefined, email: string): AttemptSubject {
+  return user ? accountAttempts('users', user.id) : unknownAddressAttempts(UNKNOWN_ADDRESS_COUNTER, email);
 }
 
 function noteSignInFailure(ctx: PlatformContext, input: { user: UserRow | undefined; email: string; event: EventRow; reason: ActivityReason; detail?: Record<string, number | string> }) {
@@ -92,6 +67,36 @@ function noteSignInFailure(ctx: PlatformContext, input: { user: UserRow | undefi
     reason: input.reason,
     detail: input.detail,
   });
+}
+
+type Person = { orgId: string; userId: string | null; eventId: string | null };
+
+function noteLocked(ctx: PlatformContext, person: Person, failures: number, until: string) {
+  return recordActivity(ctx.db, ctx, { ...person, kind: 'account.locked', detail: { failures, until } });
+}
+
+/**
+ * An attempt refused because the account is locked: refused before its check (`attempt`
+ * its place in the run, `lockedNow` when it set the lock), or a success that came too late.
+ */
+async function refuseLocked(
+  ctx: PlatformContext,
+  input: { user: UserRow | undefined; email: string; event: EventRow; until: string; attempt?: number; lockedNow?: boolean },
+): Promise<SignInOutcome> {
+  const { user, email, event, until } = input;
+  if (!user) {
+    // An address nobody has: recorded as its earlier attempts were, with the run count.
+    await noteSignInFailure(ctx, { user, email, event, reason: 'unknown_address', detail: { failures: input.attempt ?? 0 } });
+  } else {
+    if (input.lockedNow) await noteLocked(ctx, { orgId: event.org_id, userId: user.id, eventId: event.id }, input.attempt ?? 0, until);
+    await noteSignInFailure(ctx, { user, email, event, reason: 'locked', detail: { until } });
+  }
+  return { kind: 'locked', until };
+}
+
+async function slowDown(ctx: PlatformContext, failures: number): Promise<void> {
+  const delay = ctx.signInDelayMs(failures);
+  if (delay > 0) await sleep(delay);
 }
 
 const REFUSED_AFTER_FIRST_FACTOR: Partial<Record<SignInOutcome['kind'], ActivityReason>> = {
@@ -113,7 +118,7 @@ export async function passwordSignIn(
   ctx: PlatformContext,
   input: { event: EventRow; email: string; password: string; ip: string },
 ): Promise<SignInOutcome> {
-  const email = input.email.trim().toLowerCase();
+  const email = emailLookupKey(input.email);
   const { event } = input;
   const limited = { orgId: event.org_id, email, eventId: event.id, kind: 'sign_in.failed' as const };
   await noteRateLimited(ctx.db, ctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, SIGN_IN_PER_IP, input.ip, 'sign-in attempts from this address'));
@@ -124,29 +129,34 @@ export async function passwordSignIn(
     .where('org_id', '=', event.org_id)
     .where('email', '=', email)
     .executeTakeFirst();
-  const now = ctx.clock.now().toISOString();
-  // Always one argon2 verify, locked or unknown alike, so timing tells nothing.
-  const valid = await verifyPasswordOrDummy(user?.password_hash ?? null, input.password);
-  if (user?.locked_until && user.locked_until > now) {
-    await noteSignInFailure(ctx, { user, email, event, reason: 'locked', detail: { until: user.locked_until } });
-    return { kind: 'locked', until: user.locked_until };
+  const attempts = attemptsOf(user, email);
+  // Counted before the check: of a burst, only the first ten reach argon2. Unknown
+  // addresses are counted and checked (against a dummy hash) the same way.
+  const reservation = await reserveAttempt(ctx.db, ctx.clock, attempts);
+  if (reservation.kind === 'locked') {
+    return refuseLocked(ctx, { user, email, event, until: reservation.until, attempt: reservation.attempt, lockedNow: reservation.lockedNow });
   }
+  const valid = await verifyPasswordOrDummy(user?.password_hash ?? null, input.password);
   if (!user || !user.password_hash || !valid) {
-    const { failures, lockedUntil } = await recordFailure(ctx, user, email);
+    const failures = reservation.attempt;
+    const { lockedUntil, lockedNow, run } = await attemptFailed(ctx.db, ctx.clock, attempts);
     const reason: ActivityReason = !user ? 'unknown_address' : !user.password_hash ? 'no_password' : 'wrong_password';
     await noteSignInFailure(ctx, { user, email, event, reason, detail: { failures } });
-    if (lockedUntil && user) {
-      await recordActivity(ctx.db, ctx, { orgId: event.org_id, userId: user.id, eventId: event.id, kind: 'account.locked', detail: { failures, until: lockedUntil } });
-    }
+    if (lockedNow && user) await noteLocked(ctx, { orgId: event.org_id, userId: user.id, eventId: event.id }, run, lockedUntil!);
+    await slowDown(ctx, failures);
     return lockedUntil ? { kind: 'locked', until: lockedUntil } : { kind: 'invalid' };
   }
-  if (user.failed_logins > 0 || user.locked_until) {
-    await ctx.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', user.id).execute();
-  }
+  // The run ends here unless a code is still to come, which then counts on.
+  const settled = await attemptSucceeded(ctx.db, ctx.clock, accountAttempts('users', user.id), hasSecondFactor(user) ? 'first_factor' : 'sign_in');
+  if (settled.kind === 'locked') return refuseLocked(ctx, { user, email, event, until: settled.until });
   await clearRateLimit(ctx.db, SIGN_IN_PER_ACCOUNT, email);
   const outcome = await afterFirstFactor(ctx, user, event);
   await noteSignInOutcome(ctx, user, event, outcome, 'password');
   return outcome;
+}
+
+function hasSecondFactor(user: UserRow): boolean {
+  return user.mfa_confirmed_at !== null && user.mfa_secret_enc !== null;
 }
 
 /** Checks that apply however the first factor was given (password or login link). */
@@ -161,7 +171,7 @@ export async function afterFirstFactor(ctx: PlatformContext, user: UserRow, even
   if (user.blocked === 1 || registration.status === 'blocked' || registration.status === 'unregistered') return { kind: 'shut_out' };
   if (event.verify_email === 1 && user.email_verified_at === null) return { kind: 'unverified' };
   const org = await organisationOf(ctx.db, user.org_id);
-  if (user.mfa_confirmed_at && user.mfa_secret_enc) return { kind: 'mfa_code', challenge: await startChallenge(ctx, user, event) };
+  if (hasSecondFactor(user)) return { kind: 'mfa_code', challenge: await startChallenge(ctx, user, event) };
   if (org.mfa_policy === 'everyone' || user.mfa_enrollment_required === 1) {
     const link = await ctx.db.transaction().execute((trx) =>
       startEnrollment(trx, { ...ctx, db: trx }, { orgName: org.name, user, send: false, createdBy: 'sign-in' }),
@@ -171,7 +181,11 @@ export async function afterFirstFactor(ctx: PlatformContext, user: UserRow, even
   return { kind: 'signed_in', session: await startWebSession(ctx.db, ctx, user, event.id) };
 }
 
-export type CodeOutcome = { kind: 'expired' } | { kind: 'invalid' } | { kind: 'signed_in'; session: string; method: 'code' | 'recovery_code' };
+export type CodeOutcome =
+  | { kind: 'expired' }
+  | { kind: 'invalid' }
+  | { kind: 'locked'; until: string }
+  | { kind: 'signed_in'; session: string; method: 'code' | 'recovery_code' };
 
 export async function challengeRow(ctx: PlatformContext, challenge: string | undefined): Promise<TokenRow | null> {
   if (!challenge) return null;
@@ -186,7 +200,15 @@ export async function secondFactorSignIn(ctx: PlatformContext, challenge: string
   await noteRateLimited(ctx.db, ctx, { ...about, kind: 'sign_in.failed' }, () =>
     enforceRateLimit(ctx.db, ctx.clock, CODE_PER_ACCOUNT, row.user_id!, 'codes for this account'),
   );
+  const attempts = accountAttempts('users', row.user_id!);
+  // Codes count toward the same lock as passwords, reserved before the check.
+  const reservation = await reserveAttempt(ctx.db, ctx.clock, attempts);
+  if (reservation.kind === 'locked') {
+    if (reservation.lockedNow) await noteLocked(ctx, about, reservation.attempt, reservation.until);
+    return codeRefusedLocked(ctx, about, reservation.until);
+  }
   const outcome = await checkSecondFactor(ctx, row, code);
+  if (outcome.kind === 'locked') return codeRefusedLocked(ctx, about, outcome.until);
   if (outcome.kind === 'signed_in') {
     await recordActivity(ctx.db, ctx, { ...about, kind: 'sign_in.succeeded', detail: { method: outcome.method } });
     if (outcome.method === 'recovery_code') {
@@ -199,12 +221,21 @@ export async function secondFactorSignIn(ctx: PlatformContext, challenge: string
       await recordActivity(ctx.db, ctx, { ...about, kind: 'mfa.recovery_code_used', detail: { left: Number(left.n) } });
     }
   } else if (outcome.kind === 'invalid') {
+    const failures = reservation.attempt;
+    const { lockedUntil, lockedNow, run } = await attemptFailed(ctx.db, ctx.clock, attempts);
     const user = await ctx.db.selectFrom('users').select('mfa_secret_enc').where('id', '=', row.user_id!).executeTakeFirst();
     // A code that is right for the time but of a step already used was replayed.
     const replayed = user?.mfa_secret_enc ? acceptTotp(ctx.secrets.open(user.mfa_secret_enc), code, ctx.clock.now(), null) !== null : false;
-    await recordActivity(ctx.db, ctx, { ...about, kind: 'sign_in.failed', outcome: 'refused', reason: replayed ? 'code_replayed' : 'code_wrong', detail: { method: 'code' } });
+    await recordActivity(ctx.db, ctx, { ...about, kind: 'sign_in.failed', outcome: 'refused', reason: replayed ? 'code_replayed' : 'code_wrong', detail: { method: 'code', failures } });
+    if (lockedNow) await noteLocked(ctx, about, run, lockedUntil!);
+    if (lockedUntil) return { kind: 'locked', until: lockedUntil };
   }
   return outcome;
+}
+
+async function codeRefusedLocked(ctx: PlatformContext, person: Person, until: string): Promise<CodeOutcome> {
+  await recordActivity(ctx.db, ctx, { ...person, kind: 'sign_in.failed', outcome: 'refused', reason: 'locked', detail: { method: 'code', until } });
+  return { kind: 'locked', until };
 }
 
 async function checkSecondFactor(ctx: PlatformContext, row: TokenRow, code: string): Promise<CodeOutcome> {
@@ -228,14 +259,27 @@ async function checkSecondFactor(ctx: PlatformContext, row: TokenRow, code: stri
         code,
       );
       if (!method) throw new WrongCode();
+      // A lock set while the code was checked stands: rolling back keeps the code unspent.
+      const settled = await attemptSucceeded(trx, ctx.clock, accountAttempts('users', user.id), 'sign_in');
+      if (settled.kind === 'locked') throw new LockedMeanwhile(settled.until);
       await clearRateLimit(trx, CODE_PER_ACCOUNT, user.id);
       return { kind: 'signed_in', session: await startWebSession(trx, ctx, user, row.event_id), method };
     });
   } catch (error) {
     if (error instanceof WrongCode) return { kind: 'invalid' };
+    if (error instanceof LockedMeanwhile) return { kind: 'locked', until: error.until };
     throw error;
   }
 }
 
 /** Thrown inside the transaction so a wrong code leaves the challenge unused. */
 class WrongCode extends Error {}
+
+/** Thrown inside the transaction when a right code meets a lock that came into force meanwhile. */
+class LockedMeanwhile extends Error {
+  readonly until: string;
+  constructor(until: string) {
+    super('locked');
+    this.until = until;
+  }
+}

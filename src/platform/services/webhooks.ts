@@ -3,26 +3,27 @@
 // five minutes of tolerance, each webhook id accepted once.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { NO_CONTROL_CHARACTERS } from '../../contract/schemas.ts';
+import { NO_CONTROL_CHARACTERS, PLAIN_TEXT_MESSAGE } from '../../contract/plain-text.ts';
 import type { PlatformContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import type { EventRow } from '../storage/schema.ts';
 import type { EmailTemplate } from '../../contract/vocabulary.ts';
 import { sendActivationEmail } from './verification.ts';
 import { organisationOf } from './registration-state.ts';
-import { createRegistration, emailProblem, findOrCreateUser } from './registration.ts';
+import { createRegistration, eventAddress, findOrCreateUser } from './registration.ts';
 import { recordActivity, typedAddress } from '../activity/record.ts';
 
 export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 const SECRET_PREFIX = 'whsec_';
 
-const personText = z.string().trim().max(200).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters').optional();
+const personText = z.string().trim().max(200).regex(NO_CONTROL_CHARACTERS, PLAIN_TEXT_MESSAGE).optional();
 
 export const webhookRegistrationSchema = z.strictObject({
   type: z.literal('registration.created'),
   data: z.strictObject({
     event: z.string().trim().min(1).max(100),
-    email: z.string().trim().toLowerCase().min(3).max(254),
+    /** Checked by the address rule in acceptWebhookRegistration, so a refusal names the rule. */
+    email: z.string().max(320),
     firstName: personText,
     lastName: personText,
     company: personText,
@@ -77,7 +78,7 @@ export async function acceptWebhookRegistration(
   webhookId: string,
   payload: WebhookRegistration,
 ): Promise<WebhookOutcome> {
-  const problem = emailProblem(event, payload.data.email);
+  const { email, problem } = eventAddress(event, payload.data.email);
   if (problem) {
     throw new HttpError('validation_failed', problem.message, { fields: [{ field: 'body.data.email', message: problem.message }], reason: 'refused_address', rule: problem.reason });
   }
@@ -88,7 +89,7 @@ export async function acceptWebhookRegistration(
     const org = await organisationOf(trx, event.org_id);
     const { data } = payload;
     const { user } = await findOrCreateUser(trx, ctx, event.org_id, {
-      email: data.email,
+      email,
       values: { first_name: data.firstName ?? '', last_name: data.lastName ?? '', company: data.company ?? '', job_title: data.jobTitle ?? '', country: data.country ?? '' },
       passwordHash: null,
     });

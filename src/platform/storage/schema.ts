@@ -121,6 +121,8 @@ export interface TokensTable {
   cause: Generated<string | null>;
   /** The newer link that replaced this one. */
   replaced_by: Generated<string | null>;
+  /** Who revoked an API token (a staff email or a token's name). */
+  revoked_by: Generated<string | null>;
 }
 
 export interface EmailsTable {

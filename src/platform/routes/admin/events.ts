@@ -2,10 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { actionContextSchema, emailCheckQuerySchema, invitationBodySchema, listEventsQuerySchema, referenceSchema, type EmailCheck, type WebhookSecret } from '../../../contract/schemas.ts';
 import { emailDomain } from '../../data/public-email-domains.ts';
-import { approvedDomains, emailProblem } from '../../services/registration.ts';
+import { approvedDomains, eventAddress } from '../../services/registration.ts';
 import { invite } from '../../services/invitations.ts';
 import { newWebhookSecret } from '../../services/webhooks.ts';
 import type { PlatformContext } from '../../context.ts';
+import { displayEmail } from '../../../contract/email-address.ts';
 import { findEventRow, getEvent, listEvents } from '../../services/events.ts';
 import { parseInput } from '../validation.ts';
 import { caller } from './auth-hook.ts';
@@ -33,8 +34,9 @@ export function eventRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     const { event: ref } = parseInput(eventParams, request.params, 'params');
     const query = parseInput(emailCheckQuerySchema, request.query, 'query');
     const event = await findEventRow(ctx.db, principal.orgId, ref);
-    const email = query.email.toLowerCase();
-    const problem = emailProblem(event, email);
+    const { problem } = eventAddress(event, query.email);
+    // Hidden characters show as U+FFFD, so the agent sees where the address is wrong.
+    const email = displayEmail(query.email);
     return {
       event: { id: event.id, slug: event.slug, title: event.title },
       email,

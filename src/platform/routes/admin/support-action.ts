@@ -113,11 +113,6 @@ export async function auditedAction<T>(
   const idempotencyKey = request.headers['idempotency-key'];
   const key = typeof idempotencyKey === 'string' && idempotencyKey.length > 0 ? idempotencyKey.slice(0, 200) : null;
   const fingerprint = createHash('sha256').update(`${request.method} ${request.url} ${JSON.stringify(request.body ?? null)}`).digest('hex');
-  if (key) {
-    const stored = await replay(ctx, principal, key, fingerprint);
-    if (stored) return reply.status(stored.status_code).header('idempotent-replayed', 'true').send(JSON.parse(ctx.secrets.open(stored.body)));
-  }
-
   const audit = {
     principal,
     action: spec.action,
@@ -125,6 +120,24 @@ export async function auditedAction<T>(
     ticket: spec.ticket ?? null,
     requestId: String(request.id),
   };
+  // A stored answer is the caller's only while they may still take the action: one
+  // demoted since the first request is refused, not handed what the action produced.
+  const sendStored = async (stored: { status_code: number; body: string }) => {
+    try {
+      requireRole(principal, spec.role);
+    } catch (error) {
+      const refused = error as HttpError;
+      const detail = { error: refused.code, message: refused.message, replay: true };
+      await recordAudit(ctx.db, ctx, { ...audit, target: spec.targetLabel, result: 'refused', detail });
+      throw error;
+    }
+    return reply.status(stored.status_code).header('idempotent-replayed', 'true').send(JSON.parse(ctx.secrets.open(stored.body)));
+  };
+  if (key) {
+    const stored = await replay(ctx, principal, key, fingerprint);
+    if (stored) return sendStored(stored);
+  }
+
   let target: AuditTarget = { userId: null, label: spec.targetLabel };
   let eventId: string | null = null;
   let checked = false;
@@ -186,7 +199,7 @@ export async function auditedAction<T>(
     // The same Idempotency-Key raced in twice: the winner's answer is the answer.
     if (key && isUniqueViolation(error)) {
       const stored = await replay(ctx, principal, key, fingerprint);
-      if (stored) return reply.status(stored.status_code).header('idempotent-replayed', 'true').send(JSON.parse(ctx.secrets.open(stored.body)));
+      if (stored) return sendStored(stored);
     }
     if (error instanceof HttpError) {
       await recordAudit(ctx.db, ctx, {

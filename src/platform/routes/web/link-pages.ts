@@ -21,6 +21,7 @@ import { checkCsrf, csrfToken, formField, forRequest, sendPage } from './kit.ts'
 import { continueSignIn } from './sign-in.ts';
 import { afterFirstFactor, noteSignInOutcome } from '../../services/user-sign-in.ts';
 import { recordActivity } from '../../activity/record.ts';
+import { displayEmail, emailLookupKey } from '../../../contract/email-address.ts';
 import { formatDateTime, type TemplateName } from '../../mail/templates.ts';
 
 const RENEW_PER_IP: RateLimit = { name: 'renew-link-ip', max: 20, windowSeconds: 3600 };
@@ -57,8 +58,13 @@ async function linkContext(db: Db, row: TokenRow): Promise<{ user: UserRow; even
   return { user, event };
 }
 
+// Links pasted from an email often bring the sentence's punctuation along ("<link>.",
+// "(<link>)"). Tokens never hold those characters, so dropping them from the end loses
+// nothing: the rest must still be the whole token.
+const TRAILING_PUNCTUATION = /[^A-Za-z0-9_-]+$/;
+
 function tokenParam(request: FastifyRequest): string {
-  const token = (request.params as { token?: string }).token ?? '';
+  const token = ((request.params as { token?: string }).token ?? '').replace(TRAILING_PUNCTUATION, '');
   return TOKEN_PATTERN.test(token) ? token : '';
 }
 
@@ -313,9 +319,11 @@ ${signIn}`,
     checkCsrf(request);
     const kind = formField(request, 'kind', 40) as LinkKind;
     const token = formField(request, 'token', 200);
-    const email = formField(request, 'email', 254).trim().toLowerCase();
+    const typed = formField(request, 'email', 254);
+    // Under the address rule, so a refused address matches no one's.
+    const email = emailLookupKey(typed);
     await enforceRateLimit(ctx.db, ctx.clock, RENEW_PER_IP, request.ip, 'requests for new links from this address');
-    if (email) await enforceRateLimit(ctx.db, ctx.clock, RENEW_PER_ACCOUNT, email, 'requests for new links for this email address');
+    if (typed.trim()) await enforceRateLimit(ctx.db, ctx.clock, RENEW_PER_ACCOUNT, email, 'requests for new links for this email address');
     const { row } = Object.hasOwn(LINK_PATHS, kind) && TOKEN_PATTERN.test(token) ? await inspectLink(ctx.db, ctx.clock, kind, token) : { row: undefined };
     if (row) {
       const { user, event } = await linkContext(ctx.db, row);
@@ -352,7 +360,7 @@ ${signIn}`,
     // The same answer whether or not the address matched, so nobody learns who is registered.
     return sendPage(request, reply, 200, {
       title: 'Check your inbox',
-      body: html`<p>If ${email || 'that address'} matches the link, a new one is on its way. Look in your spam, junk or promotions folder too, and use only the newest email.</p>`,
+      body: html`<p>If ${typed.trim() ? displayEmail(typed) : 'that address'} matches the link, a new one is on its way. Look in your spam, junk or promotions folder too, and use only the newest email.</p>`,
     });
   });
 }

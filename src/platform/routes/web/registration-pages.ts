@@ -16,6 +16,7 @@ import { eventPhase } from '../../services/views.ts';
 import { formatDateTime } from '../../mail/templates.ts';
 import { checkCsrf, csrfToken, formField, forRequest, sendPage } from './kit.ts';
 import { noteRateLimited } from '../../activity/record.ts';
+import { displayEmail, emailLookupKey } from '../../../contract/email-address.ts';
 import { eventBySlug } from './sign-in.ts';
 
 const REGISTER_PER_IP: RateLimit = { name: 'register-ip', max: 20, windowSeconds: 3600 };
@@ -78,19 +79,20 @@ export function registrationPageRoutes(app: FastifyInstance, ctx: PlatformContex
     checkCsrf(request);
     const event = await eventBySlug(ctx, request);
     const rctx = forRequest(ctx, request, 'registration_form');
-    const typed = formField(request, 'email', 300).trim().toLowerCase();
+    const typed = formField(request, 'email', 300);
     const limited = { orgId: event.org_id, email: typed || null, eventId: event.id, kind: 'registration.refused' as const };
     await noteRateLimited(ctx.db, rctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, REGISTER_PER_IP, request.ip, 'registrations from this address'));
     const values = Object.fromEntries(formFields(event).map((f) => [f.name, formField(request, f.name, 500)]));
     const input: RegistrationForm = {
       values,
-      email: formField(request, 'email', 300),
+      email: typed,
       password: formField(request, 'password', 1024),
       confirmation: formField(request, 'confirmation', 1024),
       termsAccepted: formField(request, 'terms', 10) === 'yes',
     };
-    const email = input.email.trim().toLowerCase();
-    if (email) await noteRateLimited(ctx.db, rctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, REGISTER_PER_ACCOUNT, email, 'registrations for this email address'));
+    // Counted per address as the rule reads it, so lookalike spellings share one budget.
+    const email = emailLookupKey(typed);
+    if (typed.trim()) await noteRateLimited(ctx.db, rctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, REGISTER_PER_ACCOUNT, email, 'registrations for this email address'));
     const outcome = await registerFromForm(rctx, event, input);
     if (outcome.kind === 'closed') {
       return sendPage(request, reply, 403, { title: 'Registration is closed', context: event.title, body: html`<p>Registration for ${event.title} is closed.</p>` });
@@ -99,21 +101,20 @@ export function registrationPageRoutes(app: FastifyInstance, ctx: PlatformContex
       return sendPage(request, reply, 422, { title: 'Register', context: event.title, body: registrationFormBody(request, reply, ctx, event, input, outcome.errors) });
     }
     const starts = formatDateTime(event.starts_at, event.timezone);
-    const address = input.email.trim().toLowerCase();
     const pages = {
       check_inbox: {
         title: 'Almost done: check your inbox',
-        body: html`<p>We sent an email to ${address}. Open it and press its button to complete your registration.</p>
+        body: html`<p>We sent an email to ${email}. Open it and press its button to complete your registration.</p>
 <p>Nothing there? Look in your spam, junk or promotions folder, or <a href="/e/${event.slug}/activate">send the email again</a>.</p>`,
       },
       sign_in: {
         title: 'Thanks for registering',
-        body: html`<p>Your registration for ${event.title} is in, and we emailed ${address} the details. We look forward to seeing you on ${starts}.</p>
+        body: html`<p>Your registration for ${event.title} is in, and we emailed ${email} the details. We look forward to seeing you on ${starts}.</p>
 <p>If you already had an account without a password, the email has a link to set one first.</p><a class="button" href="/e/${event.slug}/login">Sign in</a>`,
       },
       login_link: {
         title: 'Thanks for registering',
-        body: html`<p>We emailed a login link to ${address}. Use it to enter ${event.title}; it works once. The event starts on ${starts}.</p>`,
+        body: html`<p>We emailed a login link to ${email}. Use it to enter ${event.title}; it works once. The event starts on ${starts}.</p>`,
       },
     }[confirmationPage(event)];
     return sendPage(request, reply, 200, { ...pages, context: event.title });
@@ -132,19 +133,20 @@ ${emailOnlyForm(`/e/${event.slug}/activate`, csrfToken(request, reply, ctx), 'Se
   app.post('/e/:slug/activate', async (request, reply) => {
     checkCsrf(request);
     const event = await eventBySlug(ctx, request);
-    const email = formField(request, 'email', 254).trim().toLowerCase();
-    if (!email) {
+    const typed = formField(request, 'email', 254);
+    if (!typed.trim()) {
       return sendPage(request, reply, 422, { title: 'Send the activation email again', context: event.title, body: emailOnlyForm(`/e/${event.slug}/activate`, csrfToken(request, reply, ctx), 'Send activation email', { email: 'Enter your email address.' }) });
     }
     const rctx = forRequest(ctx, request, 'activation_page');
-    const limited = { orgId: event.org_id, email, eventId: event.id, kind: 'link.refused' as const, detail: { linkKind: 'verify_email' } };
+    const email = emailLookupKey(typed);
+    const limited = { orgId: event.org_id, email: typed, eventId: event.id, kind: 'link.refused' as const, detail: { linkKind: 'verify_email' } };
     await noteRateLimited(ctx.db, rctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, ACTIVATE_PER_IP, request.ip, 'activation requests from this address'));
     await noteRateLimited(ctx.db, rctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, ACTIVATE_PER_ACCOUNT, email, 'activation requests for this email address'));
-    await requestActivationEmail(rctx, event, email);
+    await requestActivationEmail(rctx, event, typed);
     return sendPage(request, reply, 200, {
       title: 'Activation email sent',
       context: event.title,
-      body: html`<p>If ${email} is registered for ${event.title}, an email is on its way: a verification link if the address is not verified yet, otherwise your sign-in details. Check spam, junk and promotions folders too.</p>`,
+      body: html`<p>If ${displayEmail(typed)} is registered for ${event.title}, an email is on its way: a verification link if the address is not verified yet, otherwise your sign-in details. Check spam, junk and promotions folders too.</p>`,
     });
   });
 
@@ -161,12 +163,13 @@ ${emailOnlyForm(`/e/${event.slug}/forgot-password`, csrfToken(request, reply, ct
   app.post('/e/:slug/forgot-password', async (request, reply) => {
     checkCsrf(request);
     const event = await eventBySlug(ctx, request);
-    const email = formField(request, 'email', 254).trim().toLowerCase();
-    if (!email) {
+    const typed = formField(request, 'email', 254);
+    if (!typed.trim()) {
       return sendPage(request, reply, 422, { title: 'Forgot your password?', context: event.title, body: emailOnlyForm(`/e/${event.slug}/forgot-password`, csrfToken(request, reply, ctx), 'Send reset link', { email: 'Enter your email address.' }) });
     }
     const rctx = forRequest(ctx, request, 'forgot_password_page');
-    const limited = { orgId: event.org_id, email, eventId: event.id, kind: 'link.refused' as const, detail: { linkKind: 'reset_password' } };
+    const email = emailLookupKey(typed);
+    const limited = { orgId: event.org_id, email: typed, eventId: event.id, kind: 'link.refused' as const, detail: { linkKind: 'reset_password' } };
     await noteRateLimited(ctx.db, rctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, FORGOT_PER_IP, request.ip, 'reset requests from this address'));
     await noteRateLimited(ctx.db, rctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, FORGOT_PER_ACCOUNT, email, 'reset requests for this email address'));
     await ctx.db.transaction().execute(async (trx) => {
@@ -180,7 +183,7 @@ ${emailOnlyForm(`/e/${event.slug}/forgot-password`, csrfToken(request, reply, ct
     return sendPage(request, reply, 200, {
       title: 'Check your inbox',
       context: event.title,
-      body: html`<p>If ${email} has an account, a password reset link is on its way. It works once, for one hour.</p>`,
+      body: html`<p>If ${displayEmail(typed)} has an account, a password reset link is on its way. It works once, for one hour.</p>`,
     });
   });
 }

@@ -18,6 +18,7 @@ import { formatDateTime } from '../../mail/templates.ts';
 import { HttpError } from '../../http-error.ts';
 import { checkCsrf, csrfToken, formField, forRequest, secureCookies, sendPage, SESSION_COOKIE, setSessionCookie } from './kit.ts';
 import { noteRateLimited, recordActivity } from '../../activity/record.ts';
+import { displayEmail, emailLookupKey } from '../../../contract/email-address.ts';
 
 const CHALLENGE_COOKIE = 't1_challenge';
 const LOGIN_LINK_PER_IP: RateLimit = { name: 'login-link-ip', max: 20, windowSeconds: 3600 };
@@ -133,6 +134,8 @@ export function signInRoutes(app: FastifyInstance, ctx: PlatformContext): void {
       });
     }
     reply.clearCookie(CHALLENGE_COOKIE, { path: `/e/${event.slug}` });
+    // Codes count toward the sign-in lock: a locked account is told so, as on the password step.
+    if (outcome.kind === 'locked') return continueSignIn(request, reply, ctx, event, outcome);
     setSessionCookie(reply, ctx, outcome.session);
     return reply.redirect(`/e/${event.slug}`, 303);
   });
@@ -140,12 +143,14 @@ export function signInRoutes(app: FastifyInstance, ctx: PlatformContext): void {
   app.post('/e/:slug/login-link', async (request, reply) => {
     checkCsrf(request);
     const event = await eventBySlug(ctx, request);
-    const email = formField(request, 'email', 254).trim().toLowerCase();
-    if (!email) {
+    const typed = formField(request, 'email', 254);
+    if (!typed.trim()) {
       return sendPage(request, reply, 422, { title: 'Sign in', context: event.title, body: signInForm(request, reply, ctx, event, { errors: { email: 'Enter your email address.' } }) });
     }
     const rctx = forRequest(ctx, request, 'login_link_page');
-    const limited = { orgId: event.org_id, email, eventId: event.id, kind: 'link.refused' as const, detail: { linkKind: 'magic_link' } };
+    // An address that breaks the address rule finds nobody, like one nobody has.
+    const email = emailLookupKey(typed);
+    const limited = { orgId: event.org_id, email: typed, eventId: event.id, kind: 'link.refused' as const, detail: { linkKind: 'magic_link' } };
     await noteRateLimited(ctx.db, rctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, LOGIN_LINK_PER_IP, request.ip, 'login link requests from this address'));
     await noteRateLimited(ctx.db, rctx, limited, () => enforceRateLimit(ctx.db, ctx.clock, LOGIN_LINK_PER_ACCOUNT, email, 'login link requests for this email address'));
     await ctx.db.transaction().execute(async (trx) => {
@@ -161,7 +166,7 @@ export function signInRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     return sendPage(request, reply, 200, {
       title: 'Check your inbox',
       context: event.title,
-      body: html`<p>If ${email} is registered for ${event.title}, a login link is on its way. It works once; look in spam, junk or promotions folders too.</p>`,
+      body: html`<p>If ${displayEmail(typed)} is registered for ${event.title}, a login link is on its way. It works once; look in spam, junk or promotions folders too.</p>`,
     });
   });
 
