@@ -2,9 +2,10 @@
 // reading a 100,000-row CSV, sending batches of 1,000 over HTTP to the platform, which
 // writes people, registrations, links and outbox rows (mail captured: no SMTP), on SQLite
 // and, when a server is reachable, on PostgreSQL. Figures: rows per second (wall clock of
-// the CLI, start-up and the checking pass included) and the CLI's peak RSS; then the peak
-// RSS of a --dry-run over 1,000,000 rows, to show the CLI's memory stays flat as the file
-// grows (T1_BENCH_BULK_MILLION=0 skips it).
+// the CLI, start-up and the checking pass included), the CLI's peak RSS, and the CPU time
+// of the CLI and of the platform's process (on a busy machine the figures to compare);
+// then the peak RSS of a --dry-run over 1,000,000 rows, to show the CLI's memory stays
+// flat as the file grows (T1_BENCH_BULK_MILLION=0 skips it).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,9 +24,9 @@ const POSTGRES_URL = process.env.T1_BENCH_POSTGRES_URL ?? POSTGRES_ADMIN_URL;
 const BIN = resolve(fileURLToPath(new URL('../bin/t1.js', import.meta.url)));
 const EVENT = DEMO_EVENT_SLUGS.upcoming;
 
-// Preloaded into the CLI child: writes its peak RSS (kB) to a file as it exits.
+// Preloaded into the CLI child: writes its peak RSS (kB) and CPU time (µs) to a file as it exits.
 const RSS_HOOK = `data:text/javascript,${encodeURIComponent(
-  "import { writeFileSync } from 'node:fs'; process.on('exit', () => writeFileSync(process.env.T1_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));",
+  "import { writeFileSync } from 'node:fs'; process.on('exit', () => { const r = process.resourceUsage(); writeFileSync(process.env.T1_BENCH_RSS_FILE, JSON.stringify([r.maxRSS, r.userCPUTime + r.systemCPUTime])); });",
 )}`;
 
 async function writeCsv(path: string, rows: number, prefix: string): Promise<void> {
@@ -42,6 +43,9 @@ async function writeCsv(path: string, rows: number, prefix: string): Promise<voi
 interface CliRun {
   seconds: number;
   peakRssMb: number;
+  cliCpuSeconds: number;
+  /** CPU time of this process (the platform) while the CLI ran. */
+  platformCpuSeconds: number;
   code: number | null;
   stderr: string;
 }
@@ -49,6 +53,7 @@ interface CliRun {
 async function runCli(args: string[], env: NodeJS.ProcessEnv, dir: string): Promise<CliRun> {
   const rssFile = join(dir, `rss-${randomBytes(4).toString('hex')}`);
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   const child = spawn(process.execPath, ['--import', RSS_HOOK, BIN, ...args], {
     env: { ...env, T1_BENCH_RSS_FILE: rssFile },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -57,8 +62,9 @@ async function runCli(args: string[], env: NodeJS.ProcessEnv, dir: string): Prom
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const [code] = (await once(child, 'close')) as [number | null];
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const peakRssMb = Number(readFileSync(rssFile, 'utf8')) / 1024;
-  return { seconds, peakRssMb, code, stderr };
+  const cpu = process.cpuUsage(cpuBefore);
+  const [maxRss, cliCpu] = JSON.parse(readFileSync(rssFile, 'utf8')) as [number, number];
+  return { seconds, peakRssMb: maxRss / 1024, cliCpuSeconds: cliCpu / 1e6, platformCpuSeconds: (cpu.user + cpu.system) / 1e6, code, stderr };
 }
 
 async function prepare(platform: Platform, dir: string): Promise<NodeJS.ProcessEnv> {
@@ -80,16 +86,22 @@ async function runOn(platform: Platform, label: string, dir: string, file: strin
     .executeTakeFirstOrThrow();
   const rate = ROWS / run.seconds;
   console.log(
-    `  ${label.padEnd(11)} ${ROWS.toLocaleString('en')} rows in ${run.seconds.toFixed(2)} s: ${Math.round(rate).toLocaleString('en')} rows/s, CLI peak RSS ${run.peakRssMb.toFixed(0)} MB (${Number(invited.n).toLocaleString('en')} bulk registrations)`,
+    `  ${label.padEnd(11)} ${ROWS.toLocaleString('en')} rows in ${run.seconds.toFixed(2)} s: ${Math.round(rate).toLocaleString('en')} rows/s, CLI peak RSS ${run.peakRssMb.toFixed(0)} MB; CPU: CLI ${run.cliCpuSeconds.toFixed(2)} s, platform ${run.platformCpuSeconds.toFixed(2)} s (${Number(invited.n).toLocaleString('en')} bulk registrations)`,
   );
-  const figures: Record<string, number> = { [`${label.toLowerCase()}RowsPerSecond`]: rate, [`${label.toLowerCase()}CliPeakRssMb`]: run.peakRssMb };
+  const key = label.toLowerCase();
+  const figures: Record<string, number> = {
+    [`${key}RowsPerSecond`]: rate,
+    [`${key}CliPeakRssMb`]: run.peakRssMb,
+    [`${key}CliCpuSeconds`]: run.cliCpuSeconds,
+    [`${key}PlatformCpuSeconds`]: run.platformCpuSeconds,
+  };
   if (big) {
     const dry = await runCli(['invitations', 'bulk', big, '--event', EVENT, '--dry-run', '--report', join(dir, 'big.report.csv')], env, dir);
     if (dry.code !== 0) throw new Error(`${label} dry run: t1 exited ${dry.code}: ${dry.stderr}`);
     console.log(
       `  ${label.padEnd(11)} --dry-run of ${MILLION.toLocaleString('en')} rows in ${dry.seconds.toFixed(1)} s (${Math.round(MILLION / dry.seconds).toLocaleString('en')} rows/s): CLI peak RSS ${dry.peakRssMb.toFixed(0)} MB (target: under 150 MB)`,
     );
-    figures[`${label.toLowerCase()}DryRunMillionPeakRssMb`] = dry.peakRssMb;
+    figures[`${key}DryRunMillionPeakRssMb`] = dry.peakRssMb;
   }
   return figures;
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresReachable, scratchDatabase } from '../helpers/postgres.ts';
+import { openEmailBody } from '../../src/platform/mail/outbox.ts';
 import { openPlatform, type Platform } from '../../src/platform/platform.ts';
 import { DEMO_EVENT_SLUGS, DEMO_EXAMPLES, DEMO_ORG_ID, DEMO_PASSWORD, seedDemo } from '../../src/platform/seed/demo.ts';
 import { issueApiToken } from '../../src/platform/services/staff-auth.ts';
@@ -156,8 +157,8 @@ describe.each(backends)('edges on $name', ({ name, open, run }) => {
     const postJson = (url: string, body: unknown) =>
       s.platform.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${s.admin}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
     const codeOf = async () => {
-      const mail = await s.platform.ctx.db.selectFrom('emails').select('body_sealed').where('template', '=', 'identity_code').orderBy('created_at', 'desc').orderBy('id', 'desc').executeTakeFirstOrThrow();
-      return /\b(\d{6})\b/.exec(JSON.parse(s.platform.ctx.secrets.open(mail.body_sealed!)).text as string)![1]!;
+      const mail = await s.platform.ctx.db.selectFrom('emails').select(['template', 'body_sealed']).where('template', '=', 'identity_code').orderBy('created_at', 'desc').orderBy('id', 'desc').executeTakeFirstOrThrow();
+      return /\b(\d{6})\b/.exec(openEmailBody(s.platform.ctx.secrets, mail.template, mail.body_sealed!).text)![1]!;
     };
     expect((await postJson(`/v1/users/${who}/identity-codes`, { reason: 'edge case' })).statusCode).toBe(201);
     const code = await codeOf();

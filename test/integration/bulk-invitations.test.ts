@@ -234,7 +234,7 @@ describe('stopping and resuming (in-process platform)', () => {
     return Number(row.n);
   }
 
-  it('Ctrl-C stops after the batch in flight and says how to resume; --resume finishes the run', { timeout: 60_000 }, async () => {
+  it('Ctrl-C stops after the batches in flight and says how to resume; --resume finishes the run', { timeout: 60_000 }, async () => {
     const file = join(dir, 'stop.csv');
     writeFileSync(file, people('stop.person', 3_000));
     const report = join(dir, 'stop.report.csv');
@@ -249,7 +249,7 @@ describe('stopping and resuming (in-process platform)', () => {
     const first = await runT1(args, { env: world.platform.env('agent'), overrides: { untilStopped: () => stopped } });
     await watcher;
     expect(first.exitCode, first.stderr).toBe(130);
-    expect(first.stderr).toMatch(/Stopped \(SIGINT\) after the batch in flight\. Continue with: t1 invitations bulk \S+stop\.csv --event product-summit-2027 --resume --report \S+/);
+    expect(first.stderr).toMatch(/Stopped \(SIGINT\) after the batches in flight\. Continue with: t1 invitations bulk \S+stop\.csv --event product-summit-2027 --resume --report \S+/);
     const partial = readReport(report);
     const invitedFirst = await invitedCount('stop.person');
     expect(invitedFirst).toBeLessThan(3_000);

@@ -1,29 +1,16 @@
-// What t1 checks of each row before the platform sees it (email syntax, names present,
-// lengths, control characters, role, the same address earlier in the file), and how rows
+// What t1 checks of each row before the platform sees it (the platform's address rule,
+// names present, lengths, control characters, role, the same address earlier in the
+// file), and how rows
 // are cut into batches. Both are deterministic functions of the file, so the checking
 // pass, the sending pass and a resumed run cut the same batches.
 import type { BulkReason, BulkRow } from '../../contract/schemas.ts';
 import { EVENT_ROLES } from '../../contract/vocabulary.ts';
+import { checkEmailAddress } from '../../contract/email-address.ts';
+import { isPlainText } from '../../contract/plain-text.ts';
 import type { ColumnMap, CsvRecord } from './csv-rows.ts';
 
-/** Longest email the platform accepts (RFC 5321 path limit). */
-export const MAX_EMAIL_LENGTH = 254;
 /** Longest name, company, job title or country the platform keeps. */
 export const MAX_FIELD_LENGTH = 200;
-
-// local@domain.tld: no spaces or specials in the local part, no dot at its ends or twice,
-// domain labels of letters, digits and hyphens (Unicode letters allowed), a TLD of letters.
-const LOCAL = /^(?!\.)(?!.*\.\.)[^\s@"(),:;<>[\\\]]{1,64}(?<!\.)$/u;
-const DOMAIN = /^(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}]{2,63}$/u;
-
-export function isValidEmail(email: string): boolean {
-  const at = email.lastIndexOf('@');
-  if (at <= 0 || at === email.length - 1) return false;
-  return LOCAL.test(email.slice(0, at)) && DOMAIN.test(email.slice(at + 1));
-}
-
-// C0/C1 controls, DEL, line/paragraph separators and bidi overrides: never part of a name.
-const NOT_ALLOWED = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/u;
 
 export type Checked =
   | { kind: 'send'; row: BulkRow }
@@ -104,11 +91,6 @@ export function hash64(text: string): [number, number] {
   return [a >>> 0, b >>> 0];
 }
 
-/** The address as the platform compares it: trimmed, lower case. */
-export function emailKey(email: string): string {
-  return email.trim().toLowerCase();
-}
-
 /** One bit per data row: which rows repeat an earlier address (1 MB per 8 million rows). */
 export class RowMarks {
   #bits = new Uint8Array(1 << 12);
@@ -146,20 +128,26 @@ export class RowChecker {
 
   #repeats(index: number, email: string): boolean {
     if (!this.#seen) return this.marks.has(index);
-    const [lo, hi] = hash64(emailKey(email));
+    const [lo, hi] = hash64(email);
     if (this.#seen.add(lo, hi)) return false;
     this.marks.set(index);
     return true;
   }
 
   #field(fields: string[], name: keyof ColumnMap['index']): string {
+    return this.#raw(fields, name).trim();
+  }
+
+  #raw(fields: string[], name: keyof ColumnMap['index']): string {
     const at = this.#map.index[name];
-    return at === undefined ? '' : (fields[at] ?? '').trim();
+    return at === undefined ? '' : (fields[at] ?? '');
   }
 
   check(record: CsvRecord): Checked {
     const index = this.#index++;
-    const email = this.#field(record.fields, 'email');
+    // The address as typed (the rule trims only spaces: a tab or BOM around it is refused).
+    const typed = this.#raw(record.fields, 'email');
+    const email = typed.trim();
     const firstName = this.#field(record.fields, 'firstName');
     const lastName = this.#field(record.fields, 'lastName');
     const company = this.#field(record.fields, 'company');
@@ -167,14 +155,15 @@ export class RowChecker {
     const country = this.#field(record.fields, 'country');
     const role = this.#field(record.fields, 'role').toLowerCase();
     const reject = (reason: BulkReason, outcome: 'failed' | 'skipped' = 'failed'): Checked => ({ kind: 'reject', row: record.line, email, outcome, reason });
-    const values = [email, firstName, lastName, company, jobTitle, country, role];
-    if (values.some((value) => NOT_ALLOWED.test(value))) return reject('field_not_allowed');
-    if (email.length > MAX_EMAIL_LENGTH || values.some((value) => value.length > MAX_FIELD_LENGTH && value !== email)) return reject('field_too_long');
-    if (!isValidEmail(email)) return reject('invalid_email');
+    const texts = [firstName, lastName, company, jobTitle, country, role];
+    const address = checkEmailAddress(typed);
+    if (!address.ok) return reject(address.problem === 'too_long' ? 'field_too_long' : 'invalid_email');
+    if (texts.some((value) => !isPlainText(value))) return reject('field_not_allowed');
+    if (texts.some((value) => value.length > MAX_FIELD_LENGTH)) return reject('field_too_long');
     if (!firstName || !lastName) return reject('missing_name');
     if (role && !(EVENT_ROLES as readonly string[]).includes(role)) return reject('bad_role');
-    if (this.#repeats(index, email)) return reject('duplicate_in_file', 'skipped');
-    const row: BulkRow = { row: record.line, email, firstName, lastName };
+    if (this.#repeats(index, address.email)) return reject('duplicate_in_file', 'skipped');
+    const row: BulkRow = { row: record.line, email: address.email, firstName, lastName };
     if (company) row.company = company;
     if (jobTitle) row.jobTitle = jobTitle;
     if (country) row.country = country;

@@ -3,7 +3,7 @@
 //
 // Two passes over the file. The first checks it all (bytes, CSV structure, header, each
 // row) and sends nothing, so a file found unusable on its last line invites no one (exit
-// 2). The second streams it again and sends the batches, one in flight at a time. Each
+// 2). The second streams it again and sends the batches, two in flight at a time. Each
 // batch carries an Idempotency-Key made of the run and its position; the run is named
 // after the file's content hash and the event, and kept in a journal under T1_HOME with
 // each finished batch's outcomes, so --resume sends the remaining batches with the same
@@ -38,6 +38,7 @@ import {
 } from '../../cli/bulk/journal.ts';
 import { formatCount, progressBar } from '../../cli/bulk/progress.ts';
 import { flatMemory, type MemoryGuard } from '../../cli/bulk/memory.ts';
+import { BATCHES_IN_FLIGHT, InOrder } from '../../cli/bulk/pipeline.ts';
 import { confirmAction, type ActionFlags } from '../support.ts';
 
 export interface Options extends ActionFlags {
@@ -125,8 +126,11 @@ function defaultReportPath(input: string | undefined): string {
   return `${stem}.report.csv`;
 }
 
-/** Sends a batch, pacing by 429/503 and riding out network failures past the client's own retries. */
-async function sendBatch(deps: Deps, event: string, body: BulkBatchBody, key: string): Promise<BulkBatchResult> {
+/**
+ * Sends a batch, pacing by 429/503 and riding out network failures past the client's own
+ * retries; it stops retrying once the run has failed on another batch.
+ */
+async function sendBatch(deps: Deps, event: string, body: BulkBatchBody, key: string, givenUp: () => boolean): Promise<BulkBatchResult> {
   const client = await deps.client();
   for (let attempt = 1; ; attempt++) {
     try {
@@ -135,7 +139,7 @@ async function sendBatch(deps: Deps, event: string, body: BulkBatchBody, key: st
       const retryable =
         (error instanceof ApiError && (error.status === 429 || error.status === 503 || error.status === 502 || error.status === 504)) ||
         (error instanceof Error && error.name === 'NetworkError');
-      if (!retryable || attempt >= 8) throw error;
+      if (!retryable || attempt >= 8 || givenUp()) throw error;
       await new Promise((done) => setTimeout(done, Math.min(30_000, 500 * 2 ** attempt)));
     }
   }
@@ -262,7 +266,10 @@ export async function run(options: Options, deps: Deps): Promise<View> {
         });
 
     const report = ReportWriter.open(reportPath, deps.io.stdout);
-    const progress = progressBar(deps.io.stderr, deps.io.stderrIsTTY && !deps.flags.json, found.rows, options.dryRun ? 'Checking' : 'Inviting');
+    const showBar = deps.io.stderrIsTTY && !deps.flags.json;
+    // The bar is the sign of life here; the waiting spinner would take its line.
+    if (showBar) deps.waiting.pause();
+    const progress = progressBar(deps.io.stderr, showBar, found.rows, options.dryRun ? 'Checking' : 'Inviting');
 
     const earlier = header ? readJournalBatches(journalFile)[Symbol.asyncIterator]() : undefined;
     let stopped = false;
@@ -284,43 +291,55 @@ export async function run(options: Options, deps: Deps): Promise<View> {
         }
       }
     };
-    const handle = async (planned: Planned) => {
-      if (planned.kind === 'reject') {
-        const { item } = planned;
-        await emit({ row: item.row, email: item.email, outcome: item.outcome, reason: item.reason });
-        return;
-      }
-      let rows: JournalRow[] | undefined;
-      if (earlier && planned.index < journaled) {
-        const entry = (await earlier.next()).value as JournalBatch | undefined;
-        if (entry?.b === planned.index) rows = entry.r;
-      }
-      if (!rows) {
-        const body: BulkBatchBody = {
-          run,
-          file,
-          batch: planned.index,
-          last: planned.index === found.batches - 1,
-          dryRun: options.dryRun,
-          rows: planned.rows,
-          ...(role ? { role } : {}),
-          ...(reason !== undefined ? { reason } : {}),
-          ...(ticket !== undefined ? { ticket } : {}),
-        };
-        let result: BulkBatchResult;
-        try {
-          result = await sendBatch(deps, event.id, body, idempotencyKey(run, batchSize, planned.index));
-        } catch (error) {
-          progress.done();
-          throw Object.assign(error as Error, { bulkResumeHint: planned.index > 0 || resumed });
-        }
-        rows = result.results.map((r) => [r.row, outcomeIndex(r.outcome), r.reason] as JournalRow);
-        journal.batch({ b: planned.index, r: rows });
-      }
+    // Batches go two at a time; everything is handed over in file order (see pipeline.ts).
+    // The last batch goes alone, once every other is answered: the platform closes the
+    // run with it (totals, the audit entry).
+    const inOrder = new InOrder(BATCHES_IN_FLIGHT, 2 * batchSize);
+    let failed = false;
+    const deliverBatch = (planned: Extract<Planned, { kind: 'batch' }>, fresh: boolean) => async (rows: JournalRow[]) => {
+      if (fresh) journal.batch({ b: planned.index, r: rows });
       await emitBatch(planned.items, new Map(rows.map((row) => [row[0], row])));
       progress.update(done);
       memory.tick();
       if (stopping() && planned.index < found.batches - 1) stopped = true;
+    };
+    const handle = async (planned: Planned) => {
+      if (planned.kind === 'reject') {
+        const { item } = planned;
+        await inOrder.ready(false);
+        inOrder.add(undefined, () => emit({ row: item.row, email: item.email, outcome: item.outcome, reason: item.reason }), false);
+        return;
+      }
+      if (earlier && planned.index < journaled) {
+        const entry = (await earlier.next()).value as JournalBatch | undefined;
+        if (entry?.b === planned.index) {
+          await inOrder.ready(false);
+          inOrder.add(entry.r, deliverBatch(planned, false), false);
+          return;
+        }
+      }
+      const last = planned.index === found.batches - 1;
+      if (last) await inOrder.drain();
+      else await inOrder.ready(true);
+      if (stopped) return;
+      const body: BulkBatchBody = {
+        run,
+        file,
+        batch: planned.index,
+        last,
+        dryRun: options.dryRun,
+        rows: planned.rows,
+        ...(role ? { role } : {}),
+        ...(reason !== undefined ? { reason } : {}),
+        ...(ticket !== undefined ? { ticket } : {}),
+      };
+      const answer = sendBatch(deps, event.id, body, idempotencyKey(run, batchSize, planned.index), () => failed).then(
+        (result) => result.results.map((r) => [r.row, outcomeIndex(r.outcome), r.reason] as JournalRow),
+        (error: unknown) => {
+          throw Object.assign(error as Error, { bulkResumeHint: planned.index > 0 || resumed });
+        },
+      );
+      inOrder.add(answer, deliverBatch(planned, true), true);
     };
 
     try {
@@ -337,10 +356,12 @@ export async function run(options: Options, deps: Deps): Promise<View> {
         const last = batcher.end();
         if (last) await handle(last);
       }
+      await inOrder.drain();
       if (!stopped && second.digest !== undefined && second.digest !== found.fileHash) {
         throw new CliError(`${label} changed while t1 was reading it.`, EXIT.failure, 'Run again once the file is complete.');
       }
     } catch (error) {
+      failed = true;
       progress.done();
       await report.close().catch(() => {});
       journal.close();
@@ -374,7 +395,7 @@ export async function run(options: Options, deps: Deps): Promise<View> {
     };
     summary(view, found.rows, out);
     if (stopped) {
-      out.notice(`Stopped (${stopSignal}) after the batch in flight. Continue with: ${resumeCommand(options)}`);
+      out.notice(`Stopped (${stopSignal}) after the batches in flight. Continue with: ${resumeCommand(options)}`);
       throw new CliError('Stopped before the end of the file.', EXIT.cancelled);
     }
     return view;

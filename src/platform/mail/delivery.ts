@@ -1,6 +1,7 @@
 // Sends queued emails from the outbox. Several platform instances may share one
 // database, so each mail is claimed with a lease by a conditional UPDATE before it is
 // sent; a lease left behind by a crashed instance expires and the mail becomes due again.
+// Delivery is at least once; send() says when a mail can go twice.
 // Mails go out a few at a time over a pool of SMTP connections, one person's mails one
 // after another, oldest first: never two of one person's mails in flight at once.
 import { sql } from 'kysely';
@@ -10,7 +11,7 @@ import { databaseActivityWriter, recordActivity, type ActivityWriter } from '../
 import { cryptoTokens, type Clock, type TokenGenerator } from '../clock.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { Db } from '../storage/database.ts';
-import type { EmailBody } from './outbox.ts';
+import { openEmailBody } from './outbox.ts';
 
 export interface MailMessage {
   from: string;
@@ -140,7 +141,7 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
       .executeTakeFirstOrThrow();
     try {
       if (row.body_sealed === null) throw new Error('The email has no body to send.');
-      const body = JSON.parse(secrets.open(row.body_sealed)) as EmailBody;
+      const body = openEmailBody(secrets, row.template, row.body_sealed);
       await transport.sendMail({
         from,
         to: row.recipient,
@@ -153,6 +154,10 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
       await recordFailure(id, row, error);
       return false;
     }
+    // The SMTP server has the mail now, and noting that is the very next thing done.
+    // Should the process die before this commits, the mail is sent again once its lease
+    // lapses: delivery is at least once, never at most once, and every copy carries the
+    // Message-ID fixed when the mail was queued, so the receiving side can drop a repeat.
     const now = iso();
     // last_error stays, so an agent can see why a mail went out late; each attempt is
     // in the activity log. Counted in the database and only while still queued: if a
@@ -302,6 +307,10 @@ function errorMessage(error: unknown): string {
   return text.replace(/\s+/g, ' ').trim().slice(0, MAX_ERROR_LENGTH) || 'Unknown error';
 }
 
+// A stalled server fails the attempt well inside the delivery lease (a minute), so no
+// other instance takes the mail over and sends it while this attempt still might.
+const ATTEMPT_TIMEOUTS = { connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 };
+
 /**
  * An SMTP transport from a URL such as smtp://user:pass@host:587 or smtps://host.
  * nodemailer loads only here, so a platform that captures mail never pays for it.
@@ -326,7 +335,7 @@ export async function createSmtpTransport(smtpUrl: string, options: { connection
   return {
     async sendMail(message) {
       clearTimeout(idleTimer);
-      pool ??= nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: connections, maxMessages: Infinity });
+      pool ??= nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: connections, maxMessages: Infinity, ...ATTEMPT_TIMEOUTS });
       inFlight += 1;
       try {
         return await pool.sendMail(message);

@@ -42,6 +42,15 @@ export function renderEmail(template: TemplateName, vars: TemplateVars): Rendere
   return { subject: content.subject, text: renderText(content, vars), html: renderHtml(content, vars) };
 }
 
+/**
+ * The subject alone, for the outbox, which renders the body only when the mail is sent.
+ * It checks the variables as renderEmail does, so a mail that could not be rendered is
+ * refused when it is queued, not when it is due.
+ */
+export function renderSubject(template: TemplateName, vars: TemplateVars): string {
+  return contentFor(template, vars).subject;
+}
+
 function contentFor(template: TemplateName, vars: TemplateVars): Content {
   // Account emails can come without an event; the organisation stands in for it.
   const event = vars.eventTitle ?? vars.organisationName;

@@ -5,12 +5,13 @@
 // run and position) answers its first result and changes nothing, even when two
 // instances receive it at the same moment. A dry run checks every row the same way and
 // writes none of that: only its own bookkeeping (kept apart from the real run's), so
-// its report names duplicates across batches exactly as the real run would.
+// its report names duplicates across batches exactly as the real run would. Batches of
+// one run may arrive at the same time (t1 keeps two in flight); the last one closes the
+// run (totals, the audit entry), so a client sends it once the others are answered.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import {
   BULK_BATCH_MAX_ROWS,
-  NO_CONTROL_CHARACTERS,
   bulkBatchBodySchema,
   bulkRowSchema,
   type BulkBatchResult,
@@ -20,6 +21,7 @@ import {
   type BulkRun,
 } from '../../contract/schemas.ts';
 import { EVENT_ROLES, type EventRole } from '../../contract/vocabulary.ts';
+import { isPlainText } from '../../contract/plain-text.ts';
 import type { Clock, TokenGenerator } from '../clock.ts';
 import type { PlatformContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
@@ -31,7 +33,7 @@ import { recordAudit } from './audit.ts';
 import { eventSiteUrl, invitationTemplate } from './invitations.ts';
 import { issueLinks } from './link-tokens.ts';
 import { notifyPeople, type NotifyInput } from './notify.ts';
-import { emailProblem, MAX_FIELD_LENGTH, newUserRow, registrationRow } from './registration.ts';
+import { eventAddress, MAX_FIELD_LENGTH, newUserRow, registrationRow } from './registration.ts';
 import { principalLabel, type Principal } from './staff-auth.ts';
 import { eventPhase } from './views.ts';
 
@@ -68,7 +70,7 @@ export function parseBatchRows(rows: unknown[]): BatchRow[] {
 
 interface Checked {
   result: BulkRowResult;
-  /** Lower-cased address; '' when unusable. */
+  /** The address under the address rule; '' when unusable. */
   email: string;
   role: EventRole;
   values: { first_name: string; last_name: string; company?: string; job_title?: string; country?: string };
@@ -80,7 +82,7 @@ function rowResult(row: number, email: string, outcome: BulkOutcome, reason: Bul
 
 /** What a row says on its own: the address rules of the event, names, lengths, characters, role. */
 function checkRow(event: EventRow, row: BatchRow, defaultRole: EventRole, ended: boolean): Checked {
-  const email = row.email.trim().toLowerCase();
+  const { email, problem } = eventAddress(event, row.email);
   const fail = (reason: BulkReason): Checked => ({
     result: rowResult(row.row, email, 'failed', reason),
     email: '',
@@ -89,8 +91,6 @@ function checkRow(event: EventRow, row: BatchRow, defaultRole: EventRole, ended:
   });
   if (ended) return fail('event_closed');
   if ('tooLong' in row) return fail('field_too_long');
-  if (!NO_CONTROL_CHARACTERS.test(email)) return fail('invalid_email');
-  const problem = emailProblem(event, email);
   if (problem) return fail(problem.reason);
   const firstName = row.firstName.trim();
   const lastName = row.lastName.trim();
@@ -98,7 +98,7 @@ function checkRow(event: EventRow, row: BatchRow, defaultRole: EventRole, ended:
   const optional = { company: row.company?.trim() || undefined, job_title: row.jobTitle?.trim() || undefined, country: row.country?.trim() || undefined };
   const texts = [firstName, lastName, ...Object.values(optional).filter((v): v is string => v !== undefined)];
   if (texts.some((text) => text.length > MAX_FIELD_LENGTH)) return fail('field_too_long');
-  if (texts.some((text) => !NO_CONTROL_CHARACTERS.test(text))) return fail('field_not_allowed');
+  if (texts.some((text) => !isPlainText(text))) return fail('field_not_allowed');
   const named = row.role?.trim().toLowerCase();
   if (named && !(EVENT_ROLES as readonly string[]).includes(named)) return fail('bad_role');
   return {

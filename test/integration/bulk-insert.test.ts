@@ -1,0 +1,121 @@
+// The bulk insert of both databases (row by row on SQLite, column arrays on PostgreSQL):
+// what it stores, text of every kind unchanged, what it says it inserted when rows
+// collide, and NUL characters refused on PostgreSQL as a single insert refuses them.
+// PostgreSQL parts run when the local server is reachable.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertRows } from '../../src/platform/storage/bulk-insert.ts';
+import { openDatabase, type Db } from '../../src/platform/storage/database.ts';
+import { isInvalidText } from '../../src/platform/storage/errors.ts';
+import type { NewActivity } from '../../src/platform/storage/schema.ts';
+import { postgresReachable, scratchDatabase, type ScratchDatabase } from '../helpers/postgres.ts';
+
+const pgAvailable = await postgresReachable();
+
+const TEXTS = ['plain', 'comma, "quotes" and \\backslash\\', '{braces},{more}', 'NULL', '', 'Zoë Ødegård 李雷 🎟️', "O'Brien; DROP TABLE activity"];
+
+function entry(id: string, over: Partial<NewActivity> = {}): NewActivity {
+  return {
+    id,
+    org_id: 'org_bulk_insert',
+    user_id: null,
+    email: null,
+    event_id: null,
+    kind: 'mail.captured',
+    outcome: 'ok',
+    reason: null,
+    detail: null,
+    cause: 'invitation',
+    actor: null,
+    staff_id: null,
+    request_id: null,
+    browser_family: null,
+    browser_version: null,
+    browser_os: null,
+    browser_supported: null,
+    network: null,
+    token_id: null,
+    email_id: null,
+    webhook_id: null,
+    created_at: '2026-05-04T08:00:00.000Z',
+    ...over,
+  };
+}
+
+const backends = [
+  {
+    name: 'SQLite',
+    run: true,
+    async open(): Promise<{ db: Db; close(): Promise<void> }> {
+      const dir = mkdtempSync(join(tmpdir(), 't1-bulk-insert-'));
+      const db = await openDatabase({ location: join(dir, 'platform.db') });
+      return { db, close: async () => (await db.destroy(), rmSync(dir, { recursive: true, force: true })) };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    run: pgAvailable,
+    async open(): Promise<{ db: Db; close(): Promise<void> }> {
+      const scratch: ScratchDatabase = await scratchDatabase('t1_bulk_insert');
+      const db = await openDatabase({ location: scratch.url });
+      return { db, close: async () => (await db.destroy(), await scratch.drop()) };
+    },
+  },
+];
+
+describe.each(backends)('insertRows on $name', ({ open, run }) => {
+  let subject: { db: Db; close(): Promise<void> };
+  beforeAll(async () => {
+    if (run) subject = await open();
+  });
+  afterAll(async () => {
+    await subject?.close();
+  });
+
+  it.runIf(run)('stores every row as given: text of every kind, integers, and columns NULL in every row', async () => {
+    const rows = TEXTS.map((text, i) => entry(`act_text_${i}`, { detail: text, email: i % 2 ? text : null, browser_supported: i % 3 === 0 ? i : null }));
+    expect(await insertRows(subject.db, 'activity', rows)).toEqual([]);
+    const stored = await subject.db.selectFrom('activity').selectAll().where('id', 'like', 'act_text_%').orderBy('id').execute();
+    expect(stored.map((r) => ({ ...r, browser_supported: r.browser_supported === null ? null : Number(r.browser_supported) }))).toEqual(rows);
+  });
+
+  it.runIf(run)('skips rows that collide and returns exactly the ones it inserted, in order', async () => {
+    await insertRows(subject.db, 'activity', [entry('act_dup_1', { detail: 'first' }), entry('act_dup_3', { detail: 'first' })]);
+    const inserted = await insertRows(
+      subject.db,
+      'activity',
+      ['act_dup_0', 'act_dup_1', 'act_dup_2', 'act_dup_3', 'act_dup_4'].map((id) => entry(id, { detail: 'second' })),
+      { onConflictDoNothing: ['id'], returning: ['id'] },
+    );
+    expect(inserted).toEqual([{ id: 'act_dup_0' }, { id: 'act_dup_2' }, { id: 'act_dup_4' }]);
+    const kept = await subject.db.selectFrom('activity').select(['id', 'detail']).where('id', 'like', 'act_dup_%').orderBy('id').execute();
+    expect(kept.map((r) => r.detail)).toEqual(['second', 'first', 'second', 'first', 'second']);
+  });
+
+  it.runIf(run)('runs inside the caller\'s transaction, so a failure takes its rows back with it', async () => {
+    await expect(
+      subject.db.transaction().execute(async (trx) => {
+        await insertRows(trx, 'activity', [entry('act_rolled_0'), entry('act_rolled_1')]);
+        throw new Error('the flow failed');
+      }),
+    ).rejects.toThrow('the flow failed');
+    expect(await subject.db.selectFrom('activity').select('id').where('id', 'like', 'act_rolled_%').execute()).toEqual([]);
+  });
+});
+
+describe.runIf(pgAvailable)('insertRows on PostgreSQL and NUL characters', () => {
+  it('refuses them as text the database cannot hold, and stores nothing of the statement', async () => {
+    const scratch = await scratchDatabase('t1_bulk_insert');
+    const db = await openDatabase({ location: scratch.url });
+    try {
+      const error = await insertRows(db, 'activity', [entry('act_nul_0'), entry('act_nul_1', { detail: 'a\u0000b' })]).catch((e: unknown) => e);
+      expect(isInvalidText(error)).toBe(true);
+      expect(await db.selectFrom('activity').select('id').where('id', 'like', 'act_nul_%').execute()).toEqual([]);
+    } finally {
+      await db.destroy();
+      await scratch.drop();
+    }
+  });
+});
