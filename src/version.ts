@@ -1,4 +1,4 @@
-// The package version, read from package.json (one level up from both src/ and dist/).
+// The package version, read from package.json (one level up from both src/ and bundle/).
 import { readFileSync } from 'node:fs';
 
 export const VERSION: string = (

@@ -5,11 +5,13 @@ import type { PlatformClient } from '../client/platform-client.ts';
 import type { ConfigStore } from './config-store.ts';
 import { CliError } from './errors.ts';
 import { EXIT } from './exit-codes.ts';
-import { decideColor, decideInteractive, type IO } from './io.ts';
+import { useColor } from './color.ts';
+import { decideInteractive, type IO } from './io.ts';
 import { t1Paths, type T1Paths } from './paths.ts';
+import { CallProgress } from './progress.ts';
 import { terminalPrompter, type Prompter } from './prompter.ts';
 import { Output } from './render/output.ts';
-import { checkedApiUrl, resolveSettings, type ResolvedSettings } from './settings.ts';
+import { checkedApiUrl, resolveDebug, resolveSettings, type ResolvedSettings } from './settings.ts';
 import { DEFAULT_PROFILE } from './config-store.ts';
 
 export interface GlobalFlags {
@@ -19,6 +21,22 @@ export interface GlobalFlags {
   verbose: boolean;
   profile?: string;
   apiUrl?: string;
+  /** Trace every request to the platform on stderr (--debug; T1_DEBUG=http does the same). */
+  debug?: boolean;
+  /** --json <fields> or --csv <fields>: only these fields of each row or of the record. */
+  fields?: string[] | undefined;
+  /** --jq <expression>: the JSON goes through this jq filter (json is true too). */
+  jq?: string | undefined;
+  /** --csv: a list as CSV. */
+  csv?: boolean;
+  /** --header: a line of column names above tab-separated rows. */
+  header?: boolean;
+}
+
+/** The spinner shown while a call to the platform is slow. */
+export interface WaitingIndicator {
+  /** No spinner until the returned function is called (a command drawing its own progress). */
+  pause(): () => void;
 }
 
 export interface Deps {
@@ -33,6 +51,7 @@ export interface Deps {
   /** The configured platform, or the embedded one when none is configured. */
   client(): Promise<PlatformClient>;
   prompter(): Prompter;
+  waiting: WaitingIndicator;
   /** Resolves with the signal's name when the process is asked to stop (SIGINT, SIGTERM). */
   untilStopped(): Promise<string>;
   /** Releases the client and stops the embedded platform, if either was started. */
@@ -88,13 +107,52 @@ function untilSignalled(): Promise<string> {
   });
 }
 
+/** Asks through `prompter` with the spinner paused, so a question never shares its line. */
+function pausingPrompter(prompter: Prompter, waiting: WaitingIndicator): Prompter {
+  const paused = async <T>(ask: () => Promise<T>): Promise<T> => {
+    const resume = waiting.pause();
+    try {
+      return await ask();
+    } finally {
+      resume();
+    }
+  };
+  return {
+    input: (message, flagHint, options) => paused(() => prompter.input(message, flagHint, options)),
+    password: (message, flagHint) => paused(() => prompter.password(message, flagHint)),
+    select: (message, choices) => paused(() => prompter.select(message, choices)),
+    confirm: (message, flagHint) => paused(() => prompter.confirm(message, flagHint)),
+    search: (message, source) => paused(() => prompter.search(message, source)),
+  };
+}
+
 export function createDeps(io: IO, env: NodeJS.ProcessEnv, flags: GlobalFlags, overrides: DepsOverrides, commandLine: CommandLine): Deps {
   const interactive = decideInteractive(io, env, flags.input);
   const output = new Output(io, {
     json: flags.json,
-    color: decideColor(io, env, flags.color),
+    color: useColor(env, flags.color),
     verbose: flags.verbose,
     interactive,
+    header: flags.header,
+    fields: flags.fields,
+    jq: flags.jq,
+    csv: flags.csv,
+  });
+  const debug = resolveDebug(flags, env);
+  for (const topic of debug.unknown) {
+    output.notice(`T1_DEBUG names ${JSON.stringify(topic)}, which t1 does not trace; use T1_DEBUG=http.`);
+  }
+  // The spinner redraws its line, which takes a real terminal of a known width (a stream that
+  // only claims to be one, or a terminal of width 0, would fill with debris). Retry lines show
+  // on a terminal, or anywhere with --verbose. Both show with --json too: stdout stays JSON.
+  const stderrColumns = (io.stderr as { columns?: number }).columns ?? 0;
+  const progress = new CallProgress({
+    stderr: io.stderr,
+    spinner: io.stderrIsTTY && io.stderr.isTTY === true && stderrColumns > 0,
+    retryNotices: io.stderrIsTTY || flags.verbose,
+    verbose: flags.verbose,
+    trace: debug.http,
+    color: output.settings.color,
   });
   const paths = t1Paths(env);
   const cleanups: (() => Promise<void>)[] = [];
@@ -148,9 +206,7 @@ export function createDeps(io: IO, env: NodeJS.ProcessEnv, flags: GlobalFlags, o
       requestTimeoutMs: resolved.timeoutSeconds.value * 1000,
       userAgent: 't1',
       sleep: overrides.sleep,
-      onRetry: (info) => {
-        if (flags.verbose) output.notice(`${info.reason}; retrying ${info.method} ${info.url} in ${info.delayMs} ms`);
-      },
+      progress,
     });
     cleanups.unshift(() => instance.close());
     return instance;
@@ -166,9 +222,11 @@ export function createDeps(io: IO, env: NodeJS.ProcessEnv, flags: GlobalFlags, o
     config,
     settings,
     client: () => (client ??= connect()),
-    prompter: () => (prompter ??= overrides.prompter ?? terminalPrompter(io, interactive)),
+    prompter: () => (prompter ??= pausingPrompter(overrides.prompter ?? terminalPrompter(io, interactive), progress)),
+    waiting: progress,
     untilStopped: overrides.untilStopped ?? untilSignalled,
     async dispose() {
+      progress.stop();
       for (const cleanup of cleanups.splice(0)) await cleanup();
     },
     runLine: (argv) => commandLine(argv, { ...overrides, prompter: prompter ?? overrides.prompter ?? terminalPrompter(io, interactive) }),

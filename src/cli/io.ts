@@ -9,6 +9,8 @@ export interface IO {
   stdinIsTTY: boolean;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  /** The width of the terminal on stdout, in columns; unknown off a terminal. Tables fit it. */
+  stdoutColumns?: number | undefined;
 }
 
 export function processIO(): IO {
@@ -19,6 +21,7 @@ export function processIO(): IO {
     stdinIsTTY: Boolean(process.stdin.isTTY),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
+    stdoutColumns: process.stdout.isTTY ? process.stdout.columns : undefined,
   };
 }
 
@@ -28,12 +31,14 @@ export interface OutputSettings {
   verbose: boolean;
   /** False when answers cannot be asked for: --no-input, CI, or stdin not a terminal. */
   interactive: boolean;
-}
-
-export function decideColor(io: IO, env: NodeJS.ProcessEnv, colorFlag: boolean): boolean {
-  if (!colorFlag || 'NO_COLOR' in env || env.TERM === 'dumb') return false;
-  if (env.FORCE_COLOR && env.FORCE_COLOR !== '0') return true;
-  return io.stdoutIsTTY;
+  /** --header: a line of column names above tab-separated rows. */
+  header?: boolean | undefined;
+  /** --json <fields> or --csv <fields>. */
+  fields?: string[] | undefined;
+  /** --jq <expression>. */
+  jq?: string | undefined;
+  /** --csv. */
+  csv?: boolean | undefined;
 }
 
 export function decideInteractive(io: IO, env: NodeJS.ProcessEnv, inputFlag: boolean): boolean {

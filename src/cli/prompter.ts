@@ -1,6 +1,7 @@
 // Questions to the agent, bound to the command's own streams. Off a terminal (or with
 // --no-input) nothing is asked: a missing answer is a usage error naming the flag.
 import type { IO } from './io.ts';
+import { terminalText } from '../client/sanitize.ts';
 import { CancelledError, usageError } from './errors.ts';
 
 export interface SearchChoice<T extends string> {
@@ -35,16 +36,22 @@ export function terminalPrompter(io: IO, interactive: boolean): Prompter {
       throw error;
     }
   };
+  // Questions and choices quote stored values (an email, a suggested command): shown escaped, like all output.
+  const shown = <C extends { name: string; description?: string }>(choice: C): C => ({
+    ...choice,
+    name: terminalText(choice.name),
+    ...(choice.description === undefined ? {} : { description: terminalText(choice.description) }),
+  });
   return {
     input: (message, flagHint, options) =>
-      ask(flagHint, (p) => p.input({ message, required: !options?.optional }, context)),
+      ask(flagHint, (p) => p.input({ message: terminalText(message), required: !options?.optional }, context)),
     password: (message, flagHint) =>
-      ask(flagHint, (p) => p.password({ message, mask: true }, context)),
+      ask(flagHint, (p) => p.password({ message: terminalText(message), mask: true }, context)),
     select: (message, choices) =>
-      ask('pass the choice as a flag', (p) => p.select({ message, choices }, context)),
+      ask('pass the choice as a flag', (p) => p.select({ message: terminalText(message), choices: choices.map(shown) }, context)),
     confirm: (message, flagHint) =>
-      ask(flagHint, (p) => p.confirm({ message, default: false }, context)),
+      ask(flagHint, (p) => p.confirm({ message: terminalText(message), default: false }, context)),
     search: (message, source) =>
-      ask('name the topic as an argument', (p) => p.search({ message, source: async (term) => source(term) }, context)),
+      ask('name the topic as an argument', (p) => p.search({ message: terminalText(message), source: async (term) => source(term).map(shown) }, context)),
   };
 }

@@ -1,5 +1,5 @@
 // Which platform and token a command uses: flag > environment > profile. With no API
-// URL anywhere, commands use the embedded platform.
+// URL anywhere, commands use the embedded platform. Also what --debug / T1_DEBUG turn on.
 import type { ConfigStore } from './config-store.ts';
 import { usageError } from './errors.ts';
 
@@ -80,5 +80,26 @@ export function resolveSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, sto
       [envTimeout, 'env'],
       [saved.timeout, 'profile'],
     ]) ?? { value: DEFAULT_TIMEOUT_SECONDS, source: 'default' },
+  };
+}
+
+/** What T1_DEBUG can name (comma-separated). */
+export const DEBUG_TOPICS = ['http'] as const;
+
+export interface DebugSettings {
+  /** Trace every request to the platform on stderr. */
+  http: boolean;
+  /** Names in T1_DEBUG that t1 does not know, so the agent can be told. */
+  unknown: string[];
+}
+
+export function resolveDebug(flags: { debug?: boolean | undefined }, env: NodeJS.ProcessEnv): DebugSettings {
+  const named = (env.T1_DEBUG ?? '')
+    .split(',')
+    .map((topic) => topic.trim().toLowerCase())
+    .filter((topic) => topic !== '');
+  return {
+    http: Boolean(flags.debug) || named.includes('http'),
+    unknown: named.filter((topic) => !(DEBUG_TOPICS as readonly string[]).includes(topic)),
   };
 }

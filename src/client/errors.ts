@@ -1,12 +1,17 @@
 // Errors PlatformClient throws. The CLI maps them to exit codes and one-line messages;
-// method, url and requestId feed --verbose output.
+// method, url and the request ids feed --verbose output. Every error carries the
+// X-Request-Id t1 sent (clientRequestId): when no answer came, or a proxy answered, it is
+// the only id a platform operator can search their logs for.
 import { z } from 'zod';
+import { withoutControlCharacters } from './sanitize.ts';
 
 export interface ApiErrorInit {
   code: string;
   status: number;
   message: string;
   requestId: string | null;
+  /** The X-Request-Id t1 sent with the request. */
+  clientRequestId?: string | null | undefined;
   details?: Record<string, unknown> | undefined;
   method: string;
   url: string;
@@ -18,7 +23,10 @@ export class ApiError extends Error {
   /** Error code from the envelope (see contract/errors.ts), or `http_<status>`, or `bad_response`. */
   readonly code: string;
   readonly status: number;
+  /** The platform's id for the request (from the error body or its x-request-id header). */
   readonly requestId: string | null;
+  /** The X-Request-Id t1 sent. */
+  readonly clientRequestId: string | null;
   readonly details: Record<string, unknown> | undefined;
   readonly method: string;
   readonly url: string;
@@ -28,6 +36,7 @@ export class ApiError extends Error {
     this.code = init.code;
     this.status = init.status;
     this.requestId = init.requestId;
+    this.clientRequestId = init.clientRequestId ?? null;
     this.details = init.details;
     this.method = init.method;
     this.url = init.url;
@@ -53,18 +62,24 @@ export interface FailedResponse {
   bodyText: string;
   /** The x-request-id response header, used when the body does not carry one. */
   headerRequestId: string | null;
+  clientRequestId: string;
 }
 
-/** Builds the ApiError for a non-2xx response, whether or not its body is the error envelope. */
+/**
+ * Builds the ApiError for a non-2xx response, whether or not its body is the error envelope.
+ * Its text is shown on the agent's terminal, so control characters are dropped here.
+ */
 export function apiErrorFromResponse(res: FailedResponse): ApiError {
   const envelope = envelopeSchema.safeParse(parseJson(res.bodyText));
+  const headerRequestId = withoutControlCharacters(res.headerRequestId);
   if (envelope.success) {
-    const { code, message, requestId, details } = envelope.data.error;
+    const { code, message, requestId, details } = withoutControlCharacters(envelope.data.error);
     return new ApiError({
       code,
       status: res.status,
       message,
-      requestId: requestId ?? res.headerRequestId,
+      requestId: requestId ?? headerRequestId,
+      clientRequestId: res.clientRequestId,
       details: details ?? undefined,
       method: res.method,
       url: res.url,
@@ -75,8 +90,9 @@ export function apiErrorFromResponse(res: FailedResponse): ApiError {
   return new ApiError({
     code: `http_${res.status}`,
     status: res.status,
-    message: `The platform answered HTTP ${res.status}${reason} without an error description.`,
-    requestId: res.headerRequestId,
+    message: `The platform answered HTTP ${res.status}${withoutControlCharacters(reason)} without an error description.`,
+    requestId: headerRequestId,
+    clientRequestId: res.clientRequestId,
     method: res.method,
     url: res.url,
   });
@@ -97,6 +113,8 @@ export interface NetworkErrorInit {
   /** System or undici error code, e.g. ECONNREFUSED or UND_ERR_HEADERS_TIMEOUT. */
   code: string;
   cause: unknown;
+  /** The X-Request-Id t1 sent (the same on every attempt). */
+  clientRequestId?: string | null | undefined;
 }
 
 const REASONS: Record<string, string> = {
@@ -122,6 +140,8 @@ export class NetworkError extends Error {
   readonly code: string;
   /** Plain words for `code`, e.g. "connection refused". */
   readonly reason: string;
+  /** The X-Request-Id t1 sent. */
+  readonly clientRequestId: string | null;
 
   constructor(init: NetworkErrorInit) {
     const reason = networkReason(init.code, init.cause);
@@ -133,6 +153,7 @@ export class NetworkError extends Error {
     this.attempts = init.attempts;
     this.code = init.code;
     this.reason = reason;
+    this.clientRequestId = init.clientRequestId ?? null;
   }
 }
 

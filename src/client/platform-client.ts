@@ -1,7 +1,11 @@
 // PlatformClient: the only way t1 talks to the platform API. It adds auth, applies
 // timeouts and the retry policy, and checks every answer against the contract schemas,
 // so commands work with typed data or a typed error. Path segments are user input (emails,
-// slugs), hence encodeURIComponent: '@', '/' and '?' must not change the path.
+// slugs), hence encodeURIComponent: '@', '/' and '?' must not change the path. The client
+// prints nothing: it tells a ClientProgress listener what it is doing, and the CLI decides
+// what the agent sees (a spinner, retry notices, a trace).
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, request as undiciRequest } from 'undici';
 import { z } from 'zod';
@@ -81,6 +85,7 @@ import type {
   IdentityCheckBody,
   IdentityCheckResult,
 } from '../contract/schemas.ts';
+import { apiTokenSchema, revokedTokenSchema, type ApiToken, type ListTokensQuery, type RevokeTokenBody, type RevokedToken } from '../contract/schemas.ts';
 import { ApiError, NetworkError, apiErrorFromResponse, networkReason, parseJson } from './errors.ts';
 import { withoutControlCharacters } from './sanitize.ts';
 import {
@@ -103,11 +108,34 @@ const auditPageSchema = pageSchema(auditEntrySchema);
 const timelinePageSchema = pageSchema(timelineEntrySchema);
 const linkPageSchema = pageSchema(linkViewSchema);
 const revokedSchema = z.object({ revoked: z.boolean() });
+const tokenPageSchema = pageSchema(apiTokenSchema);
 
 /** Why a support action is taken; the audit log records it. */
 export interface ActionContext {
   reason?: string | undefined;
   ticket?: string | undefined;
+}
+
+/** One call to the platform: a method on the client, however many attempts it takes. */
+export interface CallInfo {
+  method: string;
+  url: string;
+  /** The X-Request-Id sent with every attempt of the call. */
+  requestId: string;
+}
+
+/** How one attempt ended: with an answer (status) or without one (failure). */
+export interface AttemptInfo extends CallInfo {
+  /** 1-based. */
+  attempt: number;
+  maxAttempts: number;
+  durationMs: number;
+  /** The HTTP status, when the platform answered. */
+  status: number | undefined;
+  /** The answer's x-request-id header, as sent (unchecked text). */
+  responseRequestId: string | null;
+  /** Plain words for a failure without an answer, e.g. "connection refused". */
+  failure: string | undefined;
 }
 
 /** Told before each retry, so the CLI can print a notice to stderr. */
@@ -120,6 +148,19 @@ export interface RetryInfo {
   delayMs: number;
   /** What went wrong, in plain words: "HTTP 503" or "connection refused". */
   reason: string;
+  /** The status of the failed attempt; undefined when no answer came. */
+  status: number | undefined;
+}
+
+/** Listens to what the client is doing; every callback is optional. */
+export interface ClientProgress {
+  /** A call begins (before its first attempt). */
+  onCallStart?(call: CallInfo): void;
+  onAttempt?(attempt: AttemptInfo): void;
+  /** A failed attempt will be tried again after `delayMs`. */
+  onRetry?(retry: RetryInfo): void;
+  /** The call is over, answered or failed; always after onCallStart. */
+  onCallEnd?(call: CallInfo): void;
 }
 
 export interface PlatformClientOptions {
@@ -132,7 +173,9 @@ export interface PlatformClientOptions {
   sleep?: ((ms: number) => Promise<void>) | undefined;
   random?: (() => number) | undefined;
   userAgent?: string | undefined;
-  onRetry?: ((info: RetryInfo) => void) | undefined;
+  /** Makes the X-Request-Id of each call (default: t1- and a random UUID). */
+  requestId?: (() => string) | undefined;
+  progress?: ClientProgress | undefined;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -148,6 +191,11 @@ type Attempt =
   | { kind: 'response'; status: number; statusText: string; retryAfter: string | undefined; text: string }
   | { kind: 'failure'; code: string; error: unknown };
 
+/** A call as the client makes it: the public CallInfo with the method's exact type. */
+type Call = CallInfo & { method: Method };
+
+const newRequestId = () => `t1-${randomUUID()}`;
+
 export class PlatformClient {
   readonly baseUrl: string;
   readonly #token: string | undefined;
@@ -156,7 +204,8 @@ export class PlatformClient {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
   readonly #userAgent: string;
-  readonly #onRetry: ((info: RetryInfo) => void) | undefined;
+  readonly #requestId: () => string;
+  readonly #progress: ClientProgress;
   #lastRequestId: string | null = null;
 
   constructor(options: PlatformClientOptions) {
@@ -175,7 +224,8 @@ export class PlatformClient {
     this.#sleep = options.sleep ?? ((ms) => delay(ms));
     this.#random = options.random ?? Math.random;
     this.#userAgent = options.userAgent ?? 't1';
-    this.#onRetry = options.onRetry;
+    this.#requestId = options.requestId ?? newRequestId;
+    this.#progress = options.progress ?? {};
     const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.#agent = new Agent({
       connect: { timeout: options.connectTimeoutMs ?? 5_000 },
@@ -245,6 +295,23 @@ export class PlatformClient {
 
   createToken(body: CreateTokenBody, idempotencyKey?: string): Promise<CreatedToken> {
     return this.#request('POST', '/v1/tokens', { body, idempotencyKey, schema: createdTokenSchema });
+  }
+
+  // API tokens (admin): listed without their secrets, looked up and revoked by id.
+  listTokens(query: ListTokensQuery = {}): Promise<Page<ApiToken>> {
+    return this.#request('GET', '/v1/tokens', { query, schema: tokenPageSchema });
+  }
+
+  iterateTokens(query: ListTokensQuery = {}): AsyncIterable<ApiToken> {
+    return paginate((cursor) => this.listTokens({ ...query, cursor }), query.cursor);
+  }
+
+  getToken(id: string): Promise<ApiToken> {
+    return this.#request('GET', `/v1/tokens/${encodeURIComponent(id)}`, { schema: apiTokenSchema });
+  }
+
+  revokeToken(id: string, body: RevokeTokenBody, idempotencyKey?: string): Promise<RevokedToken> {
+    return this.#request('POST', `/v1/tokens/${encodeURIComponent(id)}/revoke`, { body, idempotencyKey, schema: revokedTokenSchema });
   }
 
   resendVerification(userRef: string, body: ResendVerificationBody, idempotencyKey?: string): Promise<SentEmail> {
@@ -370,7 +437,8 @@ export class PlatformClient {
 
   async #request<T>(method: Method, path: string, options: RequestOptions<T>): Promise<T> {
     const url = this.baseUrl + path + queryString(options.query);
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.#userAgent };
+    const call: Call = { method, url, requestId: this.#requestId() };
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.#userAgent, 'x-request-id': call.requestId };
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
     if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
     let body: string | undefined;
@@ -380,42 +448,60 @@ export class PlatformClient {
     }
     const retryable = isIdempotent(method, options.idempotencyKey !== undefined);
 
-    for (let attempt = 1; ; attempt++) {
-      const outcome = await this.#attempt(method, url, headers, body);
-      const mayRetry = retryable && attempt < this.#maxAttempts;
+    this.#progress.onCallStart?.(call);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const outcome = await this.#attempt(call, attempt, headers, body);
+        const mayRetry = retryable && attempt < this.#maxAttempts;
 
-      if (outcome.kind === 'failure') {
-        if (!mayRetry || !isRetryableErrorCode(outcome.code)) {
-          throw new NetworkError({ url, attempts: attempt, code: outcome.code, cause: outcome.error });
+        if (outcome.kind === 'failure') {
+          if (!mayRetry || !isRetryableErrorCode(outcome.code)) {
+            throw new NetworkError({ url, attempts: attempt, code: outcome.code, cause: outcome.error, clientRequestId: call.requestId });
+          }
+          await this.#pause({ method, url, attempt, reason: networkReason(outcome.code, outcome.error), status: undefined });
+          continue;
         }
-        await this.#pause({ method, url, attempt, reason: networkReason(outcome.code, outcome.error) });
-        continue;
-      }
 
-      const { status } = outcome;
-      if (status >= 200 && status < 300) return this.#parse(method, url, status, outcome.text, options.schema);
-      if (!mayRetry || !isRetryableStatus(status)) {
-        throw apiErrorFromResponse({
-          method,
-          url,
-          status,
-          statusText: outcome.statusText,
-          bodyText: outcome.text,
-          headerRequestId: this.#lastRequestId,
-        });
+        const { status } = outcome;
+        if (status >= 200 && status < 300) return this.#parse(call, status, outcome.text, options.schema);
+        if (!mayRetry || !isRetryableStatus(status)) {
+          throw apiErrorFromResponse({
+            method,
+            url,
+            status,
+            statusText: outcome.statusText,
+            bodyText: outcome.text,
+            headerRequestId: this.#lastRequestId,
+            clientRequestId: call.requestId,
+          });
+        }
+        const retryAfterMs = honoursRetryAfter(status) ? parseRetryAfter(outcome.retryAfter, Date.now()) : undefined;
+        await this.#pause({ method, url, attempt, reason: `HTTP ${status}`, status }, retryAfterMs);
       }
-      const retryAfterMs = honoursRetryAfter(status) ? parseRetryAfter(outcome.retryAfter, Date.now()) : undefined;
-      await this.#pause({ method, url, attempt, reason: `HTTP ${status}` }, retryAfterMs);
+    } finally {
+      this.#progress.onCallEnd?.(call);
     }
   }
 
   /** One round trip. The body is read here too, so a stall while reading it can be retried. */
-  async #attempt(method: Method, url: string, headers: Record<string, string>, body: string | undefined): Promise<Attempt> {
+  async #attempt(call: Call, attempt: number, headers: Record<string, string>, body: string | undefined): Promise<Attempt> {
     this.#lastRequestId = null;
+    const started = performance.now();
+    const told = (status: number | undefined, failure: string | undefined) =>
+      this.#progress.onAttempt?.({
+        ...call,
+        attempt,
+        maxAttempts: this.#maxAttempts,
+        durationMs: Math.round(performance.now() - started),
+        status,
+        responseRequestId: this.#lastRequestId,
+        failure,
+      });
     try {
-      const res = await undiciRequest(url, { dispatcher: this.#agent, method, headers, body });
+      const res = await undiciRequest(call.url, { dispatcher: this.#agent, method: call.method, headers, body });
       this.#lastRequestId = firstHeader(res.headers['x-request-id']) ?? null;
       const text = await res.body.text();
+      told(res.statusCode, undefined);
       return {
         kind: 'response',
         status: res.statusCode,
@@ -427,27 +513,30 @@ export class PlatformClient {
       const code = errorCode(error);
       // A bad argument (say, a token with a line break) is a local mistake, not the network.
       if (code === 'UND_ERR_INVALID_ARG') throw error;
+      told(undefined, networkReason(code, error));
       return { kind: 'failure', code, error };
     }
   }
 
   async #pause(info: Omit<RetryInfo, 'maxAttempts' | 'delayMs'>, retryAfterMs?: number): Promise<void> {
     const delayMs = retryDelayMs(info.attempt, this.#random, retryAfterMs);
-    this.#onRetry?.({ ...info, maxAttempts: this.#maxAttempts, delayMs });
+    this.#progress.onRetry?.({ ...info, maxAttempts: this.#maxAttempts, delayMs });
     await this.#sleep(delayMs);
   }
 
-  #parse<T>(method: string, url: string, status: number, text: string, schema: z.ZodType<T>): T {
+  #parse<T>(call: CallInfo, status: number, text: string, schema: z.ZodType<T>): T {
     const result = schema.safeParse(text === '' ? undefined : parseJson(text));
-    if (result.success) return withoutControlCharacters(result.data);
+    // Returned as stored: the CLI's output makes text safe where it reaches a terminal.
+    if (result.success) return result.data;
     throw new ApiError({
       code: 'bad_response',
       status,
-      message: `The platform's answer to ${method} ${new URL(url).pathname} did not have the expected shape; t1 and the platform may be different versions.`,
-      requestId: this.#lastRequestId,
+      message: `The platform's answer to ${call.method} ${new URL(call.url).pathname} did not have the expected shape; t1 and the platform may be different versions.`,
+      requestId: withoutControlCharacters(this.#lastRequestId),
+      clientRequestId: call.requestId,
       details: { issues: result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
-      method,
-      url,
+      method: call.method,
+      url: call.url,
     });
   }
 

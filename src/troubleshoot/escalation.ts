@@ -242,7 +242,7 @@ export async function buildEscalation(input: EscalationInput): Promise<Escalatio
     links: links.map(linkFields),
     requestIds,
   };
-  // The client already drops control characters; a packet may be built from other facts too.
+  // A packet goes into tickets and files as well as to a terminal: no control characters in it.
   return withoutControlCharacters(packet);
 }
 

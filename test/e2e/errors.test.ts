@@ -35,7 +35,7 @@ describe('failures (spawned)', () => {
     const port = await closedPort();
     const result = await runT1(['--verbose', 'users', 'find', 'a'], { env: { T1_API_URL: `http://127.0.0.1:${port}`, T1_TOKEN: 'x' } });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/retrying GET/);
+    expect(result.stderr).toMatch(/retry 2 of 4 in \d+ ms \(GET /);
   });
 
   it('a malformed flag value exits 2 with a usage message on stderr', async () => {

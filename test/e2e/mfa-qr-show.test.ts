@@ -1,6 +1,6 @@
 // `t1 mfa qr <email> --show` draws the enrollment link as a QR code in the terminal. The
 // drawing is read back module by module and decoded by jsQR (independent of the
-// qrcode-terminal library that drew it): it must be exactly the URL printed below it.
+// qrcode library that drew it): it must be exactly the URL printed below it.
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEMO_EXAMPLES } from '../../src/platform/seed/demo.ts';

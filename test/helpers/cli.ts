@@ -14,6 +14,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Pretend stdout (and stdin) are terminals: tables and prompts. */
   tty?: boolean;
+  /** The terminal's width, in columns (with tty). */
+  columns?: number;
   stdin?: string;
   overrides?: DepsOverrides;
 }
@@ -38,6 +40,7 @@ export async function runT1(argv: string[], options: RunOptions = {}): Promise<C
     stdinIsTTY: Boolean(options.tty),
     stdoutIsTTY: Boolean(options.tty),
     stderrIsTTY: Boolean(options.tty),
+    stdoutColumns: options.columns,
   };
   const env = { NO_COLOR: '1', ...options.env };
   const exitCode = await runCli(argv, io, env, { sleep: async () => {}, ...options.overrides });

@@ -1,4 +1,4 @@
-// Runs the real t1 binary (bin/t1.js on the built dist/) in child processes, for e2e
+// Runs the real t1 binary (bin/t1.js on the built bundle/) in child processes, for e2e
 // tests. Every child gets a clean environment (no T1_API_URL, T1_TOKEN, T1_PROFILE, CI,
 // colour forcing), is killed after a time limit, and is tracked so `killAll()` in an
 // afterEach/afterAll hook can end whatever a failing test left behind.

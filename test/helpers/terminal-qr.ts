@@ -1,7 +1,7 @@
-// Reads back a QR code drawn in a terminal with half-block characters (qrcode-terminal's
-// `small` mode): each character is two modules stacked, the drawn part light and the
-// blank part dark, as on a dark terminal. The modules are painted into an RGBA image and
-// decoded by jsQR, a decoder that shares no code with the library that drew them.
+// Reads back a QR code drawn in a terminal with half-block characters: each character is
+// two modules stacked, the drawn part light and the blank part dark, as on a dark
+// terminal. The modules are painted into an RGBA image and decoded by jsQR, a decoder that
+// shares no code with the library that drew them.
 import { createRequire } from 'node:module';
 import type { Options, QRCode } from 'jsqr';
 
@@ -39,13 +39,16 @@ export function findTerminalQr(text: string): string[] {
 export interface ModuleMatrix {
   /** rows of modules, true = dark */
   modules: boolean[][];
-  /** The QR code's own size (modules per side) once the drawn light border is taken off. */
+  /**
+   * Modules per side of the code itself: the extent of its dark modules (the finder
+   * patterns sit in three corners), without the light quiet zone drawn around it.
+   */
   size: number;
 }
 
 /**
  * The module matrix of a half-block drawing. Rows that are dark from edge to edge (the
- * unused half of a border line, which on a terminal is just background) are dropped.
+ * unused half of the last line, which on a terminal is just background) are dropped.
  */
 export function drawingToMatrix(lines: string[]): ModuleMatrix {
   if (lines.length === 0) throw new Error('No QR drawing found.');
@@ -65,10 +68,12 @@ export function drawingToMatrix(lines: string[]): ModuleMatrix {
   }
   while (rows.length && rows[0]!.every(Boolean)) rows.shift();
   while (rows.length && rows[rows.length - 1]!.every(Boolean)) rows.pop();
-  // What is left is the code inside a one-module light frame.
-  const frame = (row: boolean[]) => row.every((dark) => !dark);
-  const size = frame(rows[0] ?? []) && frame(rows[rows.length - 1] ?? []) ? rows.length - 2 : rows.length;
-  return { modules: rows, size };
+  const darkRows = rows.flatMap((row, y) => (row.some(Boolean) ? [y] : []));
+  const darkColumns = rows[0]!.flatMap((_, x) => (rows.some((row) => row[x]) ? [x] : []));
+  const height = darkRows.at(-1)! - darkRows[0]! + 1;
+  const across = darkColumns.at(-1)! - darkColumns[0]! + 1;
+  if (height !== across) throw new Error(`The drawing is not square: ${across} modules across, ${height} down.`);
+  return { modules: rows, size: height };
 }
 
 /** Paints modules into an RGBA image with `scale` pixels per module and a light quiet zone. */

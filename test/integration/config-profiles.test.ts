@@ -98,7 +98,7 @@ describe('t1 config', () => {
     expect(rows(result.stdout)).toEqual([
       ['api-url', 'https://events.example.com', 'profile'],
       ['timeout', '30', 'default'],
-      ['token', '(unset)', '-'],
+      ['token', 'none', '-'],
     ]);
     const json = JSON.parse((await t1(home, ['config', 'list', '--json'])).stdout) as { profile: string; configFile: string };
     expect(json.profile).toBe('default');
@@ -114,12 +114,20 @@ describe('t1 profiles', () => {
     expect(rows(result.stdout)).toEqual([['*', 'default', 'embedded', 'no']]);
   });
 
-  it('profiles use switches the active profile; settings go to the active one', async () => {
+  it('profiles add saves a profile without switching to it; profiles use switches; settings go to the active one', async () => {
     const home = scratch();
     await t1(home, ['config', 'set', 'api-url', 'https://prod.example.com']);
-    const use = await t1(home, ['profiles', 'use', 'staging']);
-    expect(use).toEqual({ exitCode: 0, stdout: 'Now using profile "staging" (new).\n', stderr: '' });
+    const add = await t1(home, ['profiles', 'add', 'staging']);
+    expect(add.exitCode).toBe(0);
+    expect(add.stdout).toBe('Added profile "staging" (embedded platform).\n');
+    expect(add.stderr).toContain('t1 profiles use staging');
+    expect(rows((await t1(home, ['profiles'])).stdout)).toEqual([
+      ['*', 'default', 'https://prod.example.com', 'no'],
+      ['', 'staging', 'embedded', 'no'],
+    ]);
 
+    const use = await t1(home, ['profiles', 'use', 'staging']);
+    expect(use).toEqual({ exitCode: 0, stdout: 'Now using profile "staging".\n', stderr: '' });
     await t1(home, ['config', 'set', 'api-url', 'https://staging.example.com']);
     expect(rows((await t1(home, ['profiles'])).stdout)).toEqual([
       ['', 'default', 'https://prod.example.com', 'no'],
@@ -132,6 +140,51 @@ describe('t1 profiles', () => {
     const back = await t1(home, ['profiles', 'use', 'default']);
     expect(back.stdout).toBe('Now using profile "default".\n');
     expect((await getJson(home, 'api-url')).value).toBe('https://prod.example.com');
+  });
+
+  it('profiles add --api-url saves the platform URL in the new profile', async () => {
+    const home = scratch();
+    const add = await t1(home, ['profiles', 'add', 'staging', '--api-url', 'https://staging.example.com/']);
+    expect(add.exitCode, add.stderr).toBe(0);
+    expect(add.stdout).toBe('Added profile "staging" (https://staging.example.com).\n');
+    expect(add.stderr).toContain('t1 login');
+    expect((await getJson(home, 'api-url', {}, ['--profile', 'staging'])).value).toBe('https://staging.example.com');
+    // The active profile is still the default one, with no URL.
+    expect((await getJson(home, 'api-url')).value).toBeNull();
+  });
+
+  it('profiles use of an unknown profile is refused (exit 2), names the profiles and how to create it, and changes nothing', async () => {
+    const home = scratch();
+    await t1(home, ['profiles', 'add', 'prod', '--api-url', 'https://prod.example.com']);
+    const before = readFileSync(join(home, 'config.json'), 'utf8');
+    const result = await t1(home, ['profiles', 'use', 'staging']);
+    expect(result).toEqual({
+      exitCode: 2,
+      stdout: '',
+      stderr: 'Error: There is no profile "staging".\nProfiles: default, prod. Create it with "t1 profiles add staging".\n',
+    });
+    expect(readFileSync(join(home, 'config.json'), 'utf8')).toBe(before);
+    expect((await t1(home, ['profiles', '--json'])).stdout).toContain('"active": "default"');
+  });
+
+  it('profiles use default works in a fresh home', async () => {
+    const home = scratch();
+    expect(await t1(home, ['profiles', 'use', 'default'])).toEqual({ exitCode: 0, stdout: 'Now using profile "default".\n', stderr: '' });
+  });
+
+  it('profiles add of an existing profile, or with a bad URL, is a usage error (exit 2) and saves nothing', async () => {
+    const home = scratch();
+    await t1(home, ['profiles', 'add', 'staging', '--api-url', 'https://staging.example.com']);
+    const again = await t1(home, ['profiles', 'add', 'staging', '--api-url', 'https://other.example.com']);
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr.split('\n')[0]).toBe('Error: The profile "staging" already exists.');
+    expect((await getJson(home, 'api-url', {}, ['--profile', 'staging'])).value).toBe('https://staging.example.com');
+    expect((await t1(home, ['profiles', 'add', 'default'])).exitCode).toBe(2);
+
+    const badUrl = await t1(home, ['profiles', 'add', 'qa', '--api-url', 'ftp://qa.example.com']);
+    expect(badUrl.exitCode).toBe(2);
+    expect(badUrl.stderr).toMatch(/^Error: The API URL "ftp:\/\/qa.example.com" from --api-url is not an http:\/\/ or https:\/\/ URL\./);
+    expect(rows((await t1(home, ['profiles'])).stdout).map((row) => row[1])).toEqual(['default', 'staging']);
   });
 
   it('--profile and T1_PROFILE pick a profile for one command; the flag wins', async () => {
@@ -150,11 +203,19 @@ describe('t1 profiles', () => {
     expect(list.active).toBe('staging');
   });
 
-  it('an invalid profile name is a usage error (exit 2)', async () => {
+  it.each([['use'], ['add']])('an invalid profile name is a usage error (exit 2) for profiles %s', async (verb) => {
     const home = scratch();
-    const result = await t1(home, ['profiles', 'use', '../etc']);
+    const result = await t1(home, ['profiles', verb, '../etc']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('"../etc" is not a valid profile name.');
     expect(existsSync(join(home, 'config.json')) ? readFileSync(join(home, 'config.json'), 'utf8') : '').not.toContain('etc');
+  });
+
+  it('a typed profile name never puts control characters on the terminal', async () => {
+    const home = scratch();
+    const result = await t1(home, ['profiles', 'use', '\u001b[2Jprod']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).not.toContain('\u001b');
+    expect(result.stderr).toContain('"\\u001b[2Jprod" is not a valid profile name.');
   });
 });

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { UserSummary } from '../../src/contract/schemas.ts';
 import { ApiError, NetworkError } from '../../src/client/errors.ts';
 import { PlatformClient, paginate } from '../../src/client/platform-client.ts';
-import type { PlatformClientOptions, RetryInfo } from '../../src/client/platform-client.ts';
+import type { AttemptInfo, CallInfo, PlatformClientOptions, RetryInfo } from '../../src/client/platform-client.ts';
 import {
   RETRY_AFTER_CAP_MS,
   backoffMs,
@@ -72,7 +72,7 @@ function client(options: Partial<PlatformClientOptions> = {}): PlatformClient {
       sleeps.push(ms);
     },
     random: () => 0.5,
-    onRetry: (info) => retries.push(info),
+    progress: { onRetry: (info) => retries.push(info) },
     ...options,
   });
   clients.push(c);
@@ -146,7 +146,7 @@ describe('PlatformClient retries', () => {
     expect(seen).toHaveLength(2);
     expect(sleeps).toEqual([100]);
     expect(retries).toEqual([
-      { method: 'GET', url: `${baseUrl}/v1/health`, attempt: 1, maxAttempts: 4, delayMs: 100, reason: 'HTTP 503' },
+      { method: 'GET', url: `${baseUrl}/v1/health`, attempt: 1, maxAttempts: 4, delayMs: 100, reason: 'HTTP 503', status: 503 },
     ]);
   });
 
@@ -322,5 +322,116 @@ describe('PlatformClient requests and answers', () => {
     for await (const n of paginate(fetchPage, 'a')) items.push(n);
     expect(asked).toEqual(['a', 'b']);
     expect(items).toEqual([1, 2]);
+  });
+});
+
+/** Request ids 'rid-1', 'rid-2'... in the order calls begin. */
+function countingIds(): () => string {
+  let n = 0;
+  return () => `rid-${++n}`;
+}
+
+describe('PlatformClient request ids', () => {
+  it('sends one X-Request-Id per call, the same on each of its attempts', async () => {
+    handler = sequence((_q, res) => json(res, 503, envelope('unavailable', 'Down.')), (_q, res) => json(res, 200, health));
+    const c = client({ requestId: countingIds() });
+    await c.health();
+    await c.health();
+    expect(seen.map((r) => r.headers['x-request-id'])).toEqual(['rid-1', 'rid-1', 'rid-2']);
+  });
+
+  it('makes a fresh random id for each call by default', async () => {
+    const c = client();
+    await c.health();
+    await c.health();
+    const [first, second] = seen.map((r) => String(r.headers['x-request-id']));
+    expect(first).toMatch(/^t1-[0-9a-f-]{36}$/);
+    expect(second).toMatch(/^t1-[0-9a-f-]{36}$/);
+    expect(first).not.toBe(second);
+  });
+
+  it('puts the id it sent on a NetworkError', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const error = await client({ baseUrl: url, requestId: countingIds() }).health().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error).toMatchObject({ clientRequestId: 'rid-1', attempts: 4 });
+  });
+
+  it('puts the id it sent on an ApiError for a 5xx, beside the platform id', async () => {
+    handler = (_q, res) => json(res, 500, envelope('internal', 'Something broke.', 'req_body'));
+    await expect(client({ requestId: countingIds() }).health()).rejects.toMatchObject({
+      status: 500,
+      requestId: 'req_body',
+      clientRequestId: 'rid-1',
+    });
+  });
+
+  it('puts the id it sent on an ApiError for a proxy page that carries no id', async () => {
+    handler = (_q, res) => {
+      res.writeHead(504, { 'content-type': 'text/html' });
+      res.end('<html>Gateway Timeout</html>');
+    };
+    await expect(client({ requestId: countingIds(), maxAttempts: 1 }).health()).rejects.toMatchObject({
+      code: 'http_504',
+      requestId: null,
+      clientRequestId: 'rid-1',
+    });
+  });
+
+  it('drops control characters from what an error body says', async () => {
+    handler = (_q, res) => json(res, 409, envelope('conflict', 'Already\u001b[2J sent\u0007.', 'req_\u001b]0;x\u0007id'));
+    await expect(client().health()).rejects.toMatchObject({ message: 'Already[2J sent.', requestId: 'req_]0;xid' });
+  });
+});
+
+describe('PlatformClient progress', () => {
+  type Event = ['start', CallInfo] | ['attempt', AttemptInfo] | ['retry', RetryInfo] | ['end', CallInfo];
+
+  function recording(): { events: Event[]; progress: NonNullable<PlatformClientOptions['progress']> } {
+    const events: Event[] = [];
+    return {
+      events,
+      progress: {
+        onCallStart: (call) => events.push(['start', call]),
+        onAttempt: (attempt) => events.push(['attempt', attempt]),
+        onRetry: (retry) => events.push(['retry', retry]),
+        onCallEnd: (call) => events.push(['end', call]),
+      },
+    };
+  }
+
+  it('tells a call from start to end: each attempt with its status, timing and ids, and the retry between', async () => {
+    handler = sequence((_q, res) => json(res, 503, envelope('unavailable', 'Down.')), (_q, res) => json(res, 200, health));
+    const { events, progress } = recording();
+    await client({ progress, requestId: countingIds() }).health();
+    const call = { method: 'GET', url: `${baseUrl}/v1/health`, requestId: 'rid-1' };
+    expect(events.map(([kind]) => kind)).toEqual(['start', 'attempt', 'retry', 'attempt', 'end']);
+    expect(events[0]![1]).toEqual(call);
+    expect(events[1]![1]).toMatchObject({ ...call, attempt: 1, maxAttempts: 4, status: 503, responseRequestId: 'req_hdr', failure: undefined });
+    expect(events[2]![1]).toMatchObject({ attempt: 1, maxAttempts: 4, delayMs: 100, reason: 'HTTP 503', status: 503 });
+    expect(events[3]![1]).toMatchObject({ ...call, attempt: 2, status: 200 });
+    expect(events[4]![1]).toEqual(call);
+    for (const [kind, info] of events) if (kind === 'attempt') expect(info.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('tells a failure without an answer in plain words, and still ends the call', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const { events, progress } = recording();
+    await expect(client({ baseUrl: url, progress, maxAttempts: 2 }).health()).rejects.toBeInstanceOf(NetworkError);
+    expect(events.map(([kind]) => kind)).toEqual(['start', 'attempt', 'retry', 'attempt', 'end']);
+    expect(events[1]![1]).toMatchObject({ status: undefined, responseRequestId: null, failure: 'connection refused' });
+    expect(events[2]![1]).toMatchObject({ reason: 'connection refused', status: undefined });
+  });
+
+  it('ends the call when the request cannot even be sent', async () => {
+    const { events, progress } = recording();
+    await expect(client({ token: 'bad\ntoken', progress }).health()).rejects.toThrow();
+    expect(events.map(([kind]) => kind)).toEqual(['start', 'end']);
   });
 });

@@ -1,16 +1,10 @@
-// A QR code drawn with block characters, scannable from the terminal by a phone.
-import { createRequire } from 'node:module';
+// A QR code drawn with half-block characters, scannable from the terminal by a phone.
+import QRCode from 'qrcode';
 
-interface QrTerminal {
-  generate(input: string, options: { small: boolean }, callback: (drawing: string) => void): void;
-}
-
-export function terminalQr(text: string): string {
-  // qrcode-terminal is CommonJS without types; it draws synchronously into the callback.
-  const qr = createRequire(import.meta.url)('qrcode-terminal') as QrTerminal;
-  let drawing = '';
-  qr.generate(text, { small: true }, (output) => {
-    drawing = output;
-  });
-  return drawing;
+/**
+ * The drawing, for a terminal with a dark background: the characters draw the light
+ * modules and the quiet zone around the code, the background shows the dark ones.
+ */
+export function terminalQr(text: string): Promise<string> {
+  return QRCode.toString(text, { type: 'utf8', color: { dark: '#ffffff', light: '#000000' } });
 }

@@ -1,6 +1,7 @@
 // t1 audit [--user E] [--agent E] [--since 7d]: who did what to whom, and why.
-import type { AuditEntry } from '../../contract/schemas.ts';
+import { auditEntrySchema, type AuditEntry } from '../../contract/schemas.ts';
 import type { Deps } from '../../cli/deps.ts';
+import type { ViewData } from '../../cli/render/data.ts';
 import type { Output } from '../../cli/render/output.ts';
 import { formatUtc } from '../../cli/render/format.ts';
 import { parseDurationMinutes } from '../support.ts';
@@ -15,6 +16,9 @@ export interface Options {
 export interface View {
   items: AuditEntry[];
 }
+
+/** Each entry, for --json <fields>, --jq and --csv. */
+export const data: ViewData<View> = { fields: Object.keys(auditEntrySchema.shape), rows: (view) => view.items };
 
 export async function run(options: Options, deps: Deps): Promise<View> {
   const since = options.since

@@ -22,7 +22,8 @@ export async function run(options: Options, deps: Deps): Promise<View> {
   const store = await deps.config();
   const saved = store.profile(settings.profile.value);
   // A token belongs to the platform it was issued by; a new URL means logging in again.
-  const dropsToken = key.field === 'apiUrl' && saved.token !== undefined && saved.apiUrl !== value;
+  // (Asked of the store without reading the token, which may be in the keychain.)
+  const dropsToken = key.field === 'apiUrl' && store.tokenStore(settings.profile.value) !== undefined && saved.apiUrl !== value;
   store.updateProfile(settings.profile.value, dropsToken ? { apiUrl: value as string, token: undefined } : { [key.field]: value });
   return { profile: settings.profile.value, key: key.name, value: String(value), droppedToken: dropsToken };
 }

@@ -104,5 +104,5 @@ export function render(view: View, out: Output): void {
     out.line(`Wrote the escalation packet for ${view.email} (ticket ${view.ticket}) to ${view.written}.`);
     return;
   }
-  out.io.stdout.write(renderEscalationMarkdown(view));
+  out.text(renderEscalationMarkdown(view));
 }

@@ -1,6 +1,7 @@
 // t1 events list: every event, soonest first, with registration state and counts.
-import type { EventSummary } from '../../contract/schemas.ts';
+import { eventSummarySchema, type EventSummary } from '../../contract/schemas.ts';
 import type { Deps } from '../../cli/deps.ts';
+import type { ViewData } from '../../cli/render/data.ts';
 import type { Output } from '../../cli/render/output.ts';
 import { formatInZone } from '../../cli/render/format.ts';
 
@@ -9,6 +10,9 @@ export type Options = Record<string, never>;
 export interface View {
   items: EventSummary[];
 }
+
+/** Each event, for --json <fields>, --jq and --csv. */
+export const data: ViewData<View> = { fields: Object.keys(eventSummarySchema.shape), rows: (view) => view.items };
 
 export async function run(_options: Options, deps: Deps): Promise<View> {
   const items: EventSummary[] = [];

@@ -2,8 +2,9 @@
 // issued it, when it expires, whether a newer one replaced it, how often it was opened
 // and when and from which browser it was used (a mail scanner shows up here).
 import { causeText, LINK_KIND_NAMES } from '../../contract/activity.ts';
-import type { LinkView } from '../../contract/schemas.ts';
+import { linkViewSchema, type LinkView } from '../../contract/schemas.ts';
 import type { Deps } from '../../cli/deps.ts';
+import type { ViewData } from '../../cli/render/data.ts';
 import type { Output } from '../../cli/render/output.ts';
 import { browserText } from '../../cli/render/activity.ts';
 import { formatUtc } from '../../cli/render/format.ts';
@@ -17,6 +18,9 @@ export interface View {
   email: string;
   items: LinkView[];
 }
+
+/** Each link, for --json <fields>, --jq and --csv. */
+export const data: ViewData<View> = { fields: Object.keys(linkViewSchema.shape), rows: (view) => view.items };
 
 export async function run(options: Options, deps: Deps): Promise<View> {
   const client = await deps.client();

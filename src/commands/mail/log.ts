@@ -1,8 +1,9 @@
 // t1 mail log <email> [--event E]: every email the platform made for a person, newest
 // first, with its delivery state.
 import { causeText } from '../../contract/activity.ts';
-import type { EmailLogEntry } from '../../contract/schemas.ts';
+import { emailLogEntrySchema, type EmailLogEntry } from '../../contract/schemas.ts';
 import type { Deps } from '../../cli/deps.ts';
+import type { ViewData } from '../../cli/render/data.ts';
 import type { Output } from '../../cli/render/output.ts';
 import { formatUtc } from '../../cli/render/format.ts';
 
@@ -50,6 +51,12 @@ export function describeMail(e: EmailLogEntry): MailLogItem {
       return { ...e, causeText: cause, delivery: 'captured', currentError: null };
   }
 }
+
+/** Each mail with its delivery in words, for --json <fields>, --jq and --csv. */
+export const data: ViewData<View> = {
+  fields: [...Object.keys(emailLogEntrySchema.shape), 'causeText', 'delivery', 'currentError'],
+  rows: (view) => view.items,
+};
 
 export async function run(options: Options, deps: Deps): Promise<View> {
   const items: MailLogItem[] = [];

@@ -41,7 +41,7 @@ export async function run(options: Options, deps: Deps): Promise<View> {
   const view: View = {
     ...link,
     embedded: await usesEmbeddedPlatform(deps),
-    qr: options.show && link.url ? terminalQr(link.url) : null,
+    qr: options.show && link.url ? await terminalQr(link.url) : null,
   };
   return checkDeliveryAfter(deps, view, options.email, link.email);
 }

@@ -1,7 +1,9 @@
-// t1 profiles use <name>: makes a profile the active one (creating it if new).
+// t1 profiles use <name>: makes an existing profile the active one. An unknown name is
+// refused, so a typo never leaves t1 pointing at an empty profile.
 import type { Deps } from '../../cli/deps.ts';
 import { usageError } from '../../cli/errors.ts';
 import type { Output } from '../../cli/render/output.ts';
+import { checkedProfileName, existingProfiles } from './names.ts';
 
 export interface Options {
   name: string;
@@ -9,20 +11,19 @@ export interface Options {
 
 export interface View {
   active: string;
-  created: boolean;
 }
 
 export async function run(options: Options, deps: Deps): Promise<View> {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(options.name)) {
-    throw usageError(`"${options.name}" is not a valid profile name.`, 'Use letters, digits, dot, dash or underscore.');
-  }
+  const name = checkedProfileName(options.name);
   const store = await deps.config();
-  const created = !store.hasProfile(options.name);
-  if (created) store.updateProfile(options.name, {});
-  store.setActiveProfile(options.name);
-  return { active: options.name, created };
+  const existing = existingProfiles(store);
+  if (!existing.includes(name)) {
+    throw usageError(`There is no profile "${name}".`, `Profiles: ${existing.join(', ')}. Create it with "t1 profiles add ${name}".`);
+  }
+  store.setActiveProfile(name);
+  return { active: name };
 }
 
 export function render(view: View, out: Output): void {
-  out.line(`Now using profile "${view.active}"${view.created ? ' (new)' : ''}.`);
+  out.line(`Now using profile "${view.active}".`);
 }

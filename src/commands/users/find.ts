@@ -1,7 +1,8 @@
 // t1 users find <query>: people whose email or name matches.
-import type { UserSummary } from '../../contract/schemas.ts';
+import { userSummarySchema, type UserSummary } from '../../contract/schemas.ts';
 import type { EventRole, RegistrationStatus } from '../../contract/vocabulary.ts';
 import type { Deps } from '../../cli/deps.ts';
+import type { ViewData } from '../../cli/render/data.ts';
 import type { Output } from '../../cli/render/output.ts';
 import { usageError } from '../../cli/errors.ts';
 import { statusStage } from '../../cli/render/format.ts';
@@ -21,6 +22,9 @@ export interface View {
   nextCursor: string | null;
 }
 
+/** Each person found, for --json <fields>, --jq and --csv. */
+export const data: ViewData<View> = { fields: Object.keys(userSummarySchema.shape), rows: (view) => view.items };
+
 export async function run(options: Options, deps: Deps): Promise<View> {
   if (!options.query.trim()) throw usageError('Say whom to find: part of an email address or a name.', 'Example: t1 users find priya');
   const client = await deps.client();
@@ -39,8 +43,9 @@ export async function render(view: View, out: Output): Promise<void> {
     out.notice(`No one matches "${view.query}".`);
     return;
   }
+  // On a narrow terminal the email stays whole and the company goes first.
   await out.table(
-    ['Name', 'Email', 'Company', 'Registrations'],
+    [{ header: 'Name' }, { header: 'Email', wrap: false }, { header: 'Company', drop: 1 }, { header: 'Registrations' }],
     view.items.map((user) => [
       user.fullName,
       user.email,

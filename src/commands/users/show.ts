@@ -1,6 +1,7 @@
 // t1 users show <email|id>: one person, their account state and registrations.
-import type { UserDetail } from '../../contract/schemas.ts';
+import { userDetailSchema, type UserDetail } from '../../contract/schemas.ts';
 import type { Deps } from '../../cli/deps.ts';
+import type { ViewData } from '../../cli/render/data.ts';
 import type { Output } from '../../cli/render/output.ts';
 import { formatUtc, statusStage, yesNo } from '../../cli/render/format.ts';
 
@@ -9,6 +10,9 @@ export interface Options {
 }
 
 export type View = UserDetail;
+
+/** The person, for --json <fields> and --jq. */
+export const data: ViewData<View> = { fields: Object.keys(userDetailSchema.shape) };
 
 export async function run(options: Options, deps: Deps): Promise<View> {
   return (await deps.client()).getUser(options.ref);

@@ -2,10 +2,11 @@
 // what they did and saw on the pages, the links and emails sent to them and what came
 // of them, and what agents did. An address with no account shows its refused attempts.
 import { ACTIVITY_GROUPS, ACTIVITY_KINDS, describeActivity } from '../../contract/activity.ts';
-import type { TimelineEntry, TimelineQuery } from '../../contract/schemas.ts';
+import { timelineEntrySchema, type TimelineEntry, type TimelineQuery } from '../../contract/schemas.ts';
 import { ApiError } from '../../client/errors.ts';
 import type { Deps } from '../../cli/deps.ts';
 import { notFoundError, usageError } from '../../cli/errors.ts';
+import type { ViewData } from '../../cli/render/data.ts';
 import type { Output } from '../../cli/render/output.ts';
 import { browserText } from '../../cli/render/activity.ts';
 import { parseDurationMinutes } from '../support.ts';
@@ -40,6 +41,9 @@ function kinds(text: string | undefined): string | undefined {
   }
   return list.join(',');
 }
+
+/** Each entry with its sentence, for --json <fields>, --jq and --csv. */
+export const data: ViewData<View> = { fields: [...Object.keys(timelineEntrySchema.shape), 'summary'], rows: (view) => view.items };
 
 export async function run(options: Options, deps: Deps): Promise<View> {
   const query: TimelineQuery = {
@@ -80,14 +84,17 @@ function extras(entry: TimelineEntry): string {
   return parts.filter(Boolean).join(' · ');
 }
 
-export function render(view: View, out: Output): void {
+export async function render(view: View, out: Output): Promise<void> {
   if (!view.hasAccount) out.notice(`No account has ${view.email}; showing what was recorded for the address.`);
   if (view.items.length === 0) {
     out.notice(`Nothing recorded for ${view.email}${view.hasAccount ? ' that matches' : ''}.`);
     return;
   }
   if (!out.tty) {
-    for (const e of view.items) out.line([e.at, e.kind, e.outcome, e.reason ?? '', e.eventSlug ?? '', e.summary, browserText(e.browser)].map((c) => c.replace(/[\t\r\n]+/g, ' ')).join('\t'));
+    await out.table(
+      ['Time', 'Kind', 'Outcome', 'Reason', 'Event', 'Summary', 'Browser'],
+      view.items.map((e) => [e.at, e.kind, e.outcome, e.reason ?? '', e.eventSlug ?? '', e.summary, browserText(e.browser)]),
+    );
   } else {
     let day = '';
     for (const e of view.items) {

@@ -1,0 +1,32 @@
+// t1 login|logout|whoami: the definitions; each verb's module loads when it runs.
+import type { Command as Commander } from 'commander';
+import { examples, type Action } from '../define.ts';
+
+export function register(program: Commander, action: Action): void {
+  program
+    .command('login')
+    .description('sign in to a platform (email, password, 2FA code) and save the session in the active profile')
+    .option('--email <email>', 'staff email (asked for when missing)')
+    .option('--token [token]', 'save an API token instead; without a value it is read from stdin or asked for')
+    .option('--keychain', "keep the token in the operating system's keychain instead of the config file")
+    .addHelpText(
+      'after',
+      examples(
+        't1 login --api-url https://events.example.com',
+        't1 login --api-url https://events.example.com --token',
+        'echo "$TOKEN" | t1 login --api-url http://127.0.0.1:7070 --token',
+        't1 login --api-url https://events.example.com --keychain',
+      ),
+    )
+    .action(action(() => import('./login.ts'), (_args, o) => ({ token: o.token, email: o.email, keychain: Boolean(o.keychain) })));
+  program
+    .command('logout')
+    .description('forget the token saved in the active profile')
+    .addHelpText('after', examples('t1 logout', 't1 --profile staging logout'))
+    .action(action(() => import('./logout.ts'), () => ({})));
+  program
+    .command('whoami')
+    .description('the platform, organisation and role t1 is acting as')
+    .addHelpText('after', examples('t1 whoami', 't1 whoami --json'))
+    .action(action(() => import('./whoami.ts'), () => ({})));
+}
