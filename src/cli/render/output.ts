@@ -4,14 +4,19 @@
 // bidirectional and invisible characters as escapes (sanitize.ts): text from the platform,
 // a file or a pasted argument can colour nothing, move nothing and hide nothing.
 import stringWidth from 'string-width';
-import type { Command } from '../../commands/command.ts';
 import type { IO, OutputSettings } from '../io.ts';
 import { jsonText, terminalText } from '../../client/sanitize.ts';
-import { checkChoice, checkJq, csvText, jqText, selectData } from './data.ts';
+import { checkChoice, checkJq, csvText, jqText, selectData, type ViewData } from './data.ts';
 import { Styler, type Style } from './style.ts';
 import { layoutTable, wrapText, type Column } from './table.ts';
 
 export type { Column } from './table.ts';
+
+/** What printing a command's result needs of the command: its renderer and its fields. */
+export interface Printable<View> {
+  render(view: View, output: Output): void | Promise<void>;
+  data?: ViewData<View>;
+}
 
 export class Output {
   readonly io: IO;
@@ -62,7 +67,7 @@ export class Output {
    * global flags ask for. Checked before the command runs, so a field it does not have or
    * an expression jq cannot read is a usage error before anything happens.
    */
-  async printer<View>(command: Command<never, View>): Promise<(view: View) => Promise<void>> {
+  async printer<View>(command: Printable<View>): Promise<(view: View) => Promise<void>> {
     const { data } = command;
     checkChoice(this.settings, data);
     const { fields, jq } = this.settings;
