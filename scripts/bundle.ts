@@ -16,7 +16,9 @@ const BUNDLE_DIR = join(ROOT, 'bundle');
  * Loaded from node_modules at run time (the package's `dependencies`): native add-ons,
  * whose prebuilt binary comes in a package of its own for each platform, and the
  * PostgreSQL and SMTP clients, which only some commands load and which have optional
- * parts of their own.
+ * parts of their own. string-width is also a dependency, though not listed here: the
+ * packages bundled with t1 have copies of their own, and src/cli/render/text-width.ts
+ * requires t1's own at run time, out of esbuild's sight, only for text other than ASCII.
  */
 const EXTERNAL_PACKAGES = ['@node-rs/argon2', '@napi-rs/keyring', 'pg', 'nodemailer'];
 

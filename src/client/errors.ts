@@ -4,6 +4,7 @@
 // the only id a platform operator can search their logs for.
 import { z } from 'zod';
 import { withoutControlCharacters } from './sanitize.ts';
+import { BODY_TIMEOUT, CONNECT_TIMEOUT, HEADERS_TIMEOUT } from './http-transport.ts';
 
 export interface ApiErrorInit {
   code: string;
@@ -110,7 +111,7 @@ export function parseJson(text: string): unknown {
 export interface NetworkErrorInit {
   url: string;
   attempts: number;
-  /** System or undici error code, e.g. ECONNREFUSED or UND_ERR_HEADERS_TIMEOUT. */
+  /** System or transport error code, e.g. ECONNREFUSED or T1_HEADERS_TIMEOUT. */
   code: string;
   cause: unknown;
   /** The X-Request-Id t1 sent (the same on every attempt). */
@@ -126,10 +127,9 @@ const REASONS: Record<string, string> = {
   EHOSTUNREACH: 'host unreachable',
   ENOTFOUND: 'host name not found',
   EAI_AGAIN: 'host name lookup failed',
-  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-  UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for a response',
-  UND_ERR_BODY_TIMEOUT: 'timed out reading the response',
-  UND_ERR_SOCKET: 'connection closed unexpectedly',
+  [CONNECT_TIMEOUT]: 'connection timed out',
+  [HEADERS_TIMEOUT]: 'timed out waiting for a response',
+  [BODY_TIMEOUT]: 'timed out reading the response',
 };
 
 /** The platform could not be reached, or did not answer in time, on any attempt. */

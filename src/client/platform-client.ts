@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Agent, request as undiciRequest } from 'undici';
 import { z } from 'zod';
 import {
   organisationSettingsSchema,
@@ -86,6 +85,7 @@ import type {
   IdentityCheckResult,
 } from '../contract/schemas.ts';
 import { apiTokenSchema, revokedTokenSchema, type ApiToken, type ListTokensQuery, type RevokeTokenBody, type RevokedToken } from '../contract/schemas.ts';
+import { HttpTransport } from './http-transport.ts';
 import { ApiError, NetworkError, apiErrorFromResponse, networkReason, parseJson } from './errors.ts';
 import { withoutControlCharacters } from './sanitize.ts';
 import {
@@ -199,7 +199,7 @@ const newRequestId = () => `t1-${randomUUID()}`;
 export class PlatformClient {
   readonly baseUrl: string;
   readonly #token: string | undefined;
-  readonly #agent: Agent;
+  readonly #transport: HttpTransport;
   readonly #maxAttempts: number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
@@ -227,11 +227,7 @@ export class PlatformClient {
     this.#requestId = options.requestId ?? newRequestId;
     this.#progress = options.progress ?? {};
     const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-    this.#agent = new Agent({
-      connect: { timeout: options.connectTimeoutMs ?? 5_000 },
-      headersTimeout: requestTimeoutMs,
-      bodyTimeout: requestTimeoutMs,
-    });
+    this.#transport = new HttpTransport({ connectTimeoutMs: options.connectTimeoutMs ?? 5_000, requestTimeoutMs });
   }
 
   /**
@@ -244,7 +240,7 @@ export class PlatformClient {
 
   /** Drops open connections; the client cannot be used afterwards. */
   async close(): Promise<void> {
-    await this.#agent.destroy();
+    this.#transport.close();
   }
 
   health(): Promise<Health> {
@@ -497,22 +493,21 @@ export class PlatformClient {
         responseRequestId: this.#lastRequestId,
         failure,
       });
+    // A header Node refuses (say, a token with a line break) throws here: a local mistake, not the network.
+    const sent = this.#transport.send(new URL(call.url), { method: call.method, headers, body });
     try {
-      const res = await undiciRequest(call.url, { dispatcher: this.#agent, method: call.method, headers, body });
+      const res = await sent;
       this.#lastRequestId = firstHeader(res.headers['x-request-id']) ?? null;
-      const text = await res.body.text();
-      told(res.statusCode, undefined);
+      told(res.status, undefined);
       return {
         kind: 'response',
-        status: res.statusCode,
+        status: res.status,
         statusText: res.statusText,
         retryAfter: firstHeader(res.headers['retry-after']),
-        text,
+        text: res.text,
       };
     } catch (error) {
       const code = errorCode(error);
-      // A bad argument (say, a token with a line break) is a local mistake, not the network.
-      if (code === 'UND_ERR_INVALID_ARG') throw error;
       told(undefined, networkReason(code, error));
       return { kind: 'failure', code, error };
     }
@@ -582,7 +577,7 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The system or undici code of a failure, e.g. ECONNREFUSED or UND_ERR_HEADERS_TIMEOUT. */
+/** The system or transport code of a failure, e.g. ECONNREFUSED or T1_HEADERS_TIMEOUT. */
 function errorCode(error: unknown): string {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
     ? error.code

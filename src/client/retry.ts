@@ -1,6 +1,8 @@
 // The retry policy of PlatformClient as pure functions, so the numbers can be tested
 // without a network and without waiting.
 
+import { BODY_TIMEOUT, CONNECT_TIMEOUT, HEADERS_TIMEOUT } from './http-transport.ts';
+
 export const DEFAULT_MAX_ATTEMPTS = 4;
 export const BACKOFF_BASE_MS = 200;
 export const BACKOFF_FACTOR = 2;
@@ -29,11 +31,9 @@ const RETRYABLE_ERROR_CODES = new Set([
   'ENETUNREACH',
   'EHOSTUNREACH',
   'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  // "other side closed": a kept-alive socket the server dropped between requests.
-  'UND_ERR_SOCKET',
+  CONNECT_TIMEOUT,
+  HEADERS_TIMEOUT,
+  BODY_TIMEOUT,
 ]);
 
 export function isRetryableErrorCode(code: string): boolean {

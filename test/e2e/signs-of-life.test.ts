@@ -139,8 +139,8 @@ describe('a platform that never answers', () => {
   });
   const env = () => ({ T1_API_URL: silent.url, T1_TOKEN: 't1_whatever', T1_TIMEOUT: '1' });
 
-  // With T1_TIMEOUT=1 the first attempt gives up 1 to 2 s after it connected (undici checks
-  // its timeouts on a timer of about a second), and its retry line follows at once. The
+  // With T1_TIMEOUT=1 the first attempt gives up a second after it connected, and its
+  // retry line follows at once. The
   // spinner showing before that line is what proves it came within the second: a clock in
   // this test would also count the time a busy machine takes to pass the output along.
   it.runIf(hasPython3)('on a terminal: a spinner within a second, a line as each attempt times out, then the error', async () => {

@@ -3,7 +3,7 @@
 // stderr so stdout stays data. Every write goes through one gate, which shows control,
 // bidirectional and invisible characters as escapes (sanitize.ts): text from the platform,
 // a file or a pasted argument can colour nothing, move nothing and hide nothing.
-import stringWidth from 'string-width';
+import { textWidth } from './text-width.ts';
 import type { IO, OutputSettings } from '../io.ts';
 import { jsonText, terminalText } from '../../client/sanitize.ts';
 import { checkChoice, checkJq, csvText, jqText, selectData, type ViewData } from './data.ts';
@@ -122,11 +122,11 @@ export class Output {
       for (const [key, value] of pairs) this.line(`${key}\t${plainCell(value)}`);
       return;
     }
-    const width = Math.max(...pairs.map(([key]) => stringWidth(key)));
+    const width = Math.max(...pairs.map(([key]) => textWidth(key)));
     for (const [key, value] of pairs) {
       // A value's further lines are indented under it, so a line break in stored text cannot pass for a label.
       const [first, ...more] = value.split('\n');
-      const label = this.style.bold(key + ' '.repeat(width - stringWidth(key)));
+      const label = this.style.bold(key + ' '.repeat(width - textWidth(key)));
       this.line([`${label}  ${first}`, ...more.map((line) => `${' '.repeat(width + 2)}${line}`)].join('\n'));
     }
   }

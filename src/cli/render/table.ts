@@ -3,7 +3,7 @@
 // wrap narrow, the widest first, down to their longest word; if that is not enough, the
 // columns the table lets go are dropped, least useful first; if it still does not fit,
 // words break, those of columns kept whole too. The table is never wider than the terminal.
-import stringWidth from 'string-width';
+import { graphemes, textWidth } from './text-width.ts';
 
 export interface Column {
   header: string;
@@ -31,8 +31,6 @@ export function tableWidth(widths: readonly number[]): number {
 // Where a line may break: after spaces (which the break eats) and after a slash.
 const PIECES = /\s+|[^\s/]*\/|[^\s/]+/g;
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-
 function lines(text: string): string[] {
   return text.split('\n');
 }
@@ -44,11 +42,11 @@ function widest(texts: Iterable<number>): number {
 }
 
 function longestPiece(text: string): number {
-  return widest(lines(text).flatMap((line) => (line.match(PIECES) ?? []).filter((piece) => piece.trim() !== '').map((piece) => stringWidth(piece))));
+  return widest(lines(text).flatMap((line) => (line.match(PIECES) ?? []).filter((piece) => piece.trim() !== '').map((piece) => textWidth(piece))));
 }
 
 function widestGrapheme(text: string): number {
-  return widest([...graphemes.segment(text)].map((g) => stringWidth(g.segment)));
+  return widest(graphemes(text).map(textWidth));
 }
 
 /** Narrows the widest columns that are above their floor, one column of text at a time, until the table fits or none can narrow. */
@@ -70,7 +68,7 @@ function narrow(widths: number[], floors: readonly number[], terminalWidth: numb
  */
 export function layoutTable(columns: readonly Column[], table: readonly (readonly string[])[], terminalWidth: number): TableLayout {
   const cells = (i: number) => table.map((row) => row[i] ?? '');
-  const natural = columns.map((_, i) => Math.max(1, widest(cells(i).flatMap(lines).map((line) => stringWidth(line)))));
+  const natural = columns.map((_, i) => Math.max(1, widest(cells(i).flatMap(lines).map((line) => textWidth(line)))));
   const all = columns.map((_, i) => i);
   if (terminalWidth <= 0 || tableWidth(natural) <= terminalWidth) return { shown: all, widths: natural };
 
@@ -112,8 +110,8 @@ export function wrapText(text: string, width: number): string[] {
         if (current !== '') space = piece;
         continue;
       }
-      const pieceWidth = stringWidth(piece);
-      const spaceWidth = stringWidth(space);
+      const pieceWidth = textWidth(piece);
+      const spaceWidth = textWidth(space);
       if (currentWidth + spaceWidth + pieceWidth <= width) {
         current += space + piece;
         currentWidth += spaceWidth + pieceWidth;
@@ -126,8 +124,8 @@ export function wrapText(text: string, width: number): string[] {
         currentWidth = pieceWidth;
         continue;
       }
-      for (const { segment } of graphemes.segment(piece)) {
-        const segmentWidth = stringWidth(segment);
+      for (const segment of graphemes(piece)) {
+        const segmentWidth = textWidth(segment);
         if (currentWidth + segmentWidth > width && current !== '') flush();
         current += segment;
         currentWidth += segmentWidth;
