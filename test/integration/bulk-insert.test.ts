@@ -1,8 +1,9 @@
 // The bulk insert of both databases (row by row on SQLite, column arrays on PostgreSQL):
 // what it stores, text of every kind unchanged, what it says it inserted when rows
-// collide, and NUL characters refused on PostgreSQL as a single insert refuses them.
-// PostgreSQL parts run when the local server is reachable.
-import { mkdtempSync, rmSync } from 'node:fs';
+// collide, NUL characters refused on PostgreSQL as a single insert refuses them, and on
+// SQLite the checkpoints bulk writes hand to a thread of their own. PostgreSQL parts run
+// when the local server is reachable.
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +103,36 @@ describe.each(backends)('insertRows on $name', ({ open, run }) => {
       }),
     ).rejects.toThrow('the flow failed');
     expect(await subject.db.selectFrom('activity').select('id').where('id', 'like', 'act_rolled_%').execute()).toEqual([]);
+  });
+});
+
+describe('bulk writes on SQLite', () => {
+  it('move checkpoints to a thread of their own, which copies the WAL into the database as the writes go', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 't1-bulk-checkpoint-'));
+    const file = join(dir, 'platform.db');
+    const db = await openDatabase({ location: file });
+    try {
+      const sizeAtStart = statSync(file).size;
+      // Far below the connection's own automatic checkpoint: only the thread copies these pages.
+      for (let batch = 0; batch < 20; batch++) {
+        await db.transaction().execute((trx) => insertRows(trx, 'activity', Array.from({ length: 1_000 }, (_, i) => entry(`act_ckpt_${batch}_${i}`, { detail: 'x'.repeat(200) }))));
+      }
+      const deadline = Date.now() + 20_000;
+      while (statSync(file).size < sizeAtStart + 1_000_000 && Date.now() < deadline) await new Promise((done) => setTimeout(done, 20));
+      expect(statSync(file).size).toBeGreaterThan(sizeAtStart + 1_000_000);
+    } finally {
+      await db.destroy();
+    }
+    // Both connections closed cleanly: the WAL is gone and every row is in the database.
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    const reopened = await openDatabase({ location: file });
+    try {
+      const { n } = await reopened.selectFrom('activity').select((eb) => eb.fn.countAll<number>().as('n')).where('id', 'like', 'act_ckpt_%').executeTakeFirstOrThrow();
+      expect(Number(n)).toBe(20_000);
+    } finally {
+      await reopened.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -18,6 +18,7 @@ import {
   type QueryCompiler,
   type QueryResult,
 } from 'kysely';
+import { AUTOCHECKPOINT_PAGES, BackgroundCheckpoints } from './sqlite-checkpoints.ts';
 
 // Preparing a statement costs more than running it, and queries repeat a lot; the least
 // recently used go first (lists of ids give many one-off shapes).
@@ -37,7 +38,8 @@ export function openSqlite(file: string): DatabaseSync {
   // Copies the WAL back into the database every 4,000 pages (64 MB) rather than 1,000: a
   // page that bulk writes change again and again (the end of an index) is then copied
   // once for many transactions, and the copy's two fsyncs come four times less often.
-  db.exec('PRAGMA wal_autocheckpoint = 4000');
+  // Bulk writers hand the copying to a thread of its own (sqlite-checkpoints.ts).
+  db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
   db.exec('PRAGMA foreign_keys = ON');
   // Refreshes the planner's statistics where they are stale; without them a filtered
   // search can walk the wrong index.
@@ -51,13 +53,21 @@ interface Prepared {
   reader: boolean;
 }
 
+// Rows inserted in bulk (see runEach) after which checkpoints move to their own thread.
+const BULK_ROWS_BEFORE_CHECKPOINT_THREAD = 10_000;
+
 /** The one connection to a node:sqlite database, with a cache of prepared statements. */
 class NodeSqliteConnection implements DatabaseConnection {
   readonly #db: DatabaseSync;
   readonly #cache = new Map<string, Prepared>();
+  /** Undefined for an in-memory database, which has no WAL. */
+  readonly #checkpoints: BackgroundCheckpoints | undefined;
+  #bulkRows = 0;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
+    const file = db.location();
+    this.#checkpoints = file ? new BackgroundCheckpoints(db, file) : undefined;
   }
 
   #prepare(text: string): Prepared {
@@ -94,7 +104,18 @@ class NodeSqliteConnection implements DatabaseConnection {
    */
   runEach(text: string, parameterSets: SQLInputValue[][]): number[] {
     const { statement } = this.#prepare(text);
+    this.#bulkRows += parameterSets.length;
+    if (this.#bulkRows >= BULK_ROWS_BEFORE_CHECKPOINT_THREAD) this.#checkpoints?.start();
     return parameterSets.map((parameters) => Number(statement.run(...parameters).changes));
+  }
+
+  committed(): void {
+    this.#checkpoints?.afterCommit();
+  }
+
+  async close(): Promise<void> {
+    await this.#checkpoints?.stop();
+    this.#db.close();
   }
 }
 
@@ -108,11 +129,9 @@ export function eachRowRunner(connection: DatabaseConnection): NodeSqliteConnect
 // outright when another process wrote in between; an immediate one waits its turn.
 // Kysely lets one query or transaction at a time have the connection.
 class NodeSqliteDriver implements Driver {
-  readonly #db: DatabaseSync;
   readonly #connection: NodeSqliteConnection;
 
   constructor(db: DatabaseSync) {
-    this.#db = db;
     this.#connection = new NodeSqliteConnection(db);
   }
 
@@ -128,6 +147,7 @@ class NodeSqliteDriver implements Driver {
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('commit'));
+    this.#connection.committed();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -137,7 +157,7 @@ class NodeSqliteDriver implements Driver {
   async releaseConnection(): Promise<void> {}
 
   async destroy(): Promise<void> {
-    this.#db.close();
+    await this.#connection.close();
   }
 }
 
