@@ -85,26 +85,38 @@ async function servedEmbeddedPlatform(dataDir: string): Promise<{ url: string; p
   if (!record || !processAlive(record.pid)) return undefined;
   const token = readCliToken(dataDir);
   if (!token) return undefined;
+  const { PlatformClient } = await import('../client/platform-client.ts');
+  const probe = new PlatformClient({
+    baseUrl: record.url,
+    maxAttempts: 1,
+    connectTimeoutMs: SERVED_HEALTH_TIMEOUT_MS,
+    requestTimeoutMs: SERVED_HEALTH_TIMEOUT_MS,
+  });
   try {
-    const response = await fetch(new URL('/v1/health', record.url), { signal: AbortSignal.timeout(SERVED_HEALTH_TIMEOUT_MS) });
-    const body = response.ok ? ((await response.json()) as { ok?: unknown }) : undefined;
-    if (body?.ok !== true) return undefined;
+    return (await probe.health()).ok ? { url: record.url, pid: record.pid, token } : undefined;
   } catch {
     return undefined;
+  } finally {
+    await probe.close();
   }
-  return { url: record.url, pid: record.pid, token };
 }
 
-function untilSignalled(): Promise<string> {
-  return new Promise((resolve) => {
+/** Resolves with the first SIGINT or SIGTERM; `release` takes the listeners off again. */
+function watchSignals(): { stopped: Promise<string>; release(): void } {
+  let release = () => {};
+  const stopped = new Promise<string>((resolve) => {
     const stop = (signal: string) => {
+      release();
+      resolve(signal);
+    };
+    release = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      resolve(signal);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  return { stopped, release };
 }
 
 /** Asks through `prompter` with the spinner paused, so a question never shares its line. */
@@ -159,6 +171,17 @@ export function createDeps(io: IO, env: NodeJS.ProcessEnv, flags: GlobalFlags, o
   let store: Promise<ConfigStore> | undefined;
   let client: Promise<PlatformClient> | undefined;
   let prompter: Prompter | undefined;
+  let signals: ReturnType<typeof watchSignals> | undefined;
+  // One watch per command, released when it ends: commands run in one process (a wizard's
+  // fix, the tests) must not pile listeners up on the process.
+  const untilSignalled = (): Promise<string> => {
+    if (!signals) {
+      const watch = watchSignals();
+      signals = watch;
+      cleanups.push(async () => watch.release());
+    }
+    return signals.stopped;
+  };
 
   const config = () =>
     (store ??= import('./config-store.ts').then(({ ConfigStore }) => new ConfigStore(paths.configDir)));
