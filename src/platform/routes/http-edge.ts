@@ -44,6 +44,9 @@ interface EdgeRefusal {
   page: { title: string; text: string };
 }
 
+// What a person is told of a request their browser sent damaged: nothing they can fix but a retry.
+const UNREADABLE = { title: 'That did not work', text: 'The request could not be read. Go back and try again.' };
+
 const REFUSALS = {
   badUrl: {
     code: 'bad_request',
@@ -63,17 +66,17 @@ const REFUSALS = {
   jsonCharset: {
     code: 'unsupported_media_type',
     message: 'Send JSON as UTF-8 (charset=utf-8 or no charset).',
-    page: { title: 'That did not work', text: 'The request could not be read. Go back and try again.' },
+    page: UNREADABLE,
   },
   missingHost: {
     code: 'bad_request',
     message: 'The request has no Host header.',
-    page: { title: 'That did not work', text: 'The request could not be read. Go back and try again.' },
+    page: UNREADABLE,
   },
   expectation: {
     code: 'expectation_failed',
     message: 'The Expect header asks for something the platform does not do; send the request without it (only "100-continue" is understood).',
-    page: { title: 'That did not work', text: 'The request could not be read. Go back and try again.' },
+    page: UNREADABLE,
   },
   timeout: {
     code: 'request_timeout',
@@ -83,34 +86,39 @@ const REFUSALS = {
   contentLength: {
     code: 'bad_request',
     message: 'The Content-Length header is not valid: sent twice, not a number, or next to Transfer-Encoding.',
-    page: { title: 'That did not work', text: 'The request could not be read. Go back and try again.' },
+    page: UNREADABLE,
   },
   chunking: {
     code: 'bad_request',
     message: 'The chunked request body is malformed.',
-    page: { title: 'That did not work', text: 'The request could not be read. Go back and try again.' },
+    page: UNREADABLE,
   },
   method: {
     code: 'bad_request',
     message: 'The request method is not valid.',
-    page: { title: 'That did not work', text: 'The request could not be read. Go back and try again.' },
+    page: UNREADABLE,
   },
   malformed: {
     code: 'bad_request',
     message: 'The request is not well-formed HTTP.',
-    page: { title: 'That did not work', text: 'The request could not be read. Go back and try again.' },
+    page: UNREADABLE,
   },
 } satisfies Record<string, EdgeRefusal>;
 
 /** Node's parser error codes (llhttp) and what to answer them with. */
+const PARSER_REFUSALS: Record<string, EdgeRefusal> = {
+  HPE_HEADER_OVERFLOW: REFUSALS.headersTooLarge,
+  ERR_HTTP_REQUEST_TIMEOUT: REFUSALS.timeout,
+  HPE_INVALID_METHOD: REFUSALS.method,
+  HPE_INVALID_URL: REFUSALS.badUrl,
+  HPE_UNEXPECTED_CONTENT_LENGTH: REFUSALS.contentLength,
+  HPE_INVALID_CONTENT_LENGTH: REFUSALS.contentLength,
+  HPE_INVALID_CHUNK_SIZE: REFUSALS.chunking,
+  HPE_INVALID_TRANSFER_ENCODING: REFUSALS.chunking,
+};
+
 function refusalForParserError(code: string): EdgeRefusal {
-  if (code === 'HPE_HEADER_OVERFLOW') return REFUSALS.headersTooLarge;
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return REFUSALS.timeout;
-  if (code === 'HPE_INVALID_METHOD') return REFUSALS.method;
-  if (code === 'HPE_INVALID_URL') return REFUSALS.badUrl;
-  if (code === 'HPE_UNEXPECTED_CONTENT_LENGTH' || code === 'HPE_INVALID_CONTENT_LENGTH') return REFUSALS.contentLength;
-  if (code === 'HPE_INVALID_CHUNK_SIZE' || code === 'HPE_INVALID_TRANSFER_ENCODING' || code.startsWith('HPE_CHUNK_')) return REFUSALS.chunking;
-  return REFUSALS.malformed;
+  return PARSER_REFUSALS[code] ?? (code.startsWith('HPE_CHUNK_') ? REFUSALS.chunking : REFUSALS.malformed);
 }
 
 /** An answer from a route's context: the envelope under /v1, a page elsewhere. */
