@@ -21,6 +21,7 @@ import { register as magicLink } from '../commands/magic-link/commands.ts';
 import { register as mail } from '../commands/mail/commands.ts';
 import { register as mfa } from '../commands/mfa/commands.ts';
 import { register as org } from '../commands/org/commands.ts';
+import { register as sms } from '../commands/sms/commands.ts';
 import { register as password } from '../commands/password/commands.ts';
 import { register as platform } from '../commands/platform/commands.ts';
 import { register as profiles } from '../commands/profiles/commands.ts';
@@ -52,6 +53,7 @@ const NOUNS: Register[] = [
   diagnose,
   escalate,
   mail,
+  sms,
   audit,
   tokens,
   invitations,

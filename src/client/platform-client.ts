@@ -85,6 +85,8 @@ import type {
   IdentityCheckResult,
 } from '../contract/schemas.ts';
 import { apiTokenSchema, revokedTokenSchema, type ApiToken, type ListTokensQuery, type RevokeTokenBody, type RevokedToken } from '../contract/schemas.ts';
+import type { CreateEventBody, UpdateEventBody } from '../contract/event-settings.ts';
+import { smsLogEntrySchema, type SmsLogEntry } from '../contract/sms.ts';
 import { HttpTransport } from './http-transport.ts';
 import { ApiError, NetworkError, apiErrorFromResponse, networkReason, parseJson } from './errors.ts';
 import { withoutControlCharacters } from './sanitize.ts';
@@ -104,6 +106,7 @@ export type Health = z.infer<typeof healthSchema>;
 const userPageSchema = pageSchema(userSummarySchema);
 const eventPageSchema = pageSchema(eventSummarySchema);
 const emailPageSchema = pageSchema(emailLogEntrySchema);
+const smsPageSchema = pageSchema(smsLogEntrySchema);
 const auditPageSchema = pageSchema(auditEntrySchema);
 const timelinePageSchema = pageSchema(timelineEntrySchema);
 const linkPageSchema = pageSchema(linkViewSchema);
@@ -284,6 +287,16 @@ export class PlatformClient {
     return this.#request('GET', `/v1/events/${encodeURIComponent(ref)}`, { schema: eventDetailSchema });
   }
 
+  /** Creates an event (admin); a retry with the same key answers the first time's event. */
+  createEvent(body: CreateEventBody, idempotencyKey?: string): Promise<EventDetail> {
+    return this.#request('POST', '/v1/events', { body, idempotencyKey, schema: eventDetailSchema });
+  }
+
+  /** Changes settings of an event (admin). */
+  updateEvent(ref: string, body: UpdateEventBody, idempotencyKey?: string): Promise<EventDetail> {
+    return this.#request('PATCH', `/v1/events/${encodeURIComponent(ref)}`, { body, idempotencyKey, schema: eventDetailSchema });
+  }
+
   /** Whether the event's domain rules would let `email` register; nothing is registered. */
   checkEventEmail(eventRef: string, email: string): Promise<EmailCheck> {
     return this.#request('GET', `/v1/events/${encodeURIComponent(eventRef)}/email-check`, { query: { email }, schema: emailCheckSchema });
@@ -354,6 +367,15 @@ export class PlatformClient {
     return paginate((cursor) => this.emailLog(userRef, { ...query, cursor }));
   }
 
+  /** A person's text messages: masked number, purpose, delivery; never the number or the code. */
+  smsLog(userRef: string, query: { limit?: number; cursor?: string }): Promise<Page<SmsLogEntry>> {
+    return this.#request('GET', `${this.#userPath(userRef)}/sms`, { query, schema: smsPageSchema });
+  }
+
+  iterateSmsLog(userRef: string, query: { limit?: number }): AsyncIterable<SmsLogEntry> {
+    return paginate((cursor) => this.smsLog(userRef, { ...query, cursor }));
+  }
+
   /** One batch of a bulk invitation run; the key makes a repeated batch answer as the first did. */
   inviteBatch(eventRef: string, body: BulkBatchBody, idempotencyKey: string): Promise<BulkBatchResult> {
     return this.#request('POST', `/v1/events/${encodeURIComponent(eventRef)}/invitations/batch`, { body, idempotencyKey, schema: bulkBatchResultSchema });
@@ -397,9 +419,15 @@ export class PlatformClient {
     return paginate((cursor) => this.audit({ ...query, cursor }), query.cursor);
   }
 
-  /** Staff sign-in, step one: email and password. */
-  staffLogin(email: string, password: string): Promise<StaffLoginResult> {
-    return this.#request('POST', '/v1/auth/login', { body: { email, password }, schema: staffLoginResultSchema });
+  /** Staff sign-in, step one: email and password, and the organisation (id or name) when known. */
+  staffLogin(email: string, password: string, organisation?: string): Promise<StaffLoginResult> {
+    const body = organisation === undefined ? { email, password } : { email, password, organisation };
+    return this.#request('POST', '/v1/auth/login', { body, schema: staffLoginResultSchema });
+  }
+
+  /** Staff sign-in, for staff of several organisations: the one picked from the list offered. */
+  staffChooseOrganisation(challenge: string, organisation: string): Promise<StaffLoginResult> {
+    return this.#request('POST', '/v1/auth/organisation', { body: { challenge, organisation }, schema: staffLoginResultSchema });
   }
 
   /** Staff sign-in, step two: an authenticator or recovery code for the challenge. */

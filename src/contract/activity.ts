@@ -21,6 +21,8 @@ export const ACTIVITY_KINDS = [
   'mfa.enabled',
   'mfa.removed',
   'mfa.recovery_code_used',
+  'mfa.recovery_codes_replaced',
+  'mfa.phone_changed',
   'webhook.received',
   'webhook.refused',
   'mail.queued',
@@ -33,6 +35,9 @@ export const ACTIVITY_KINDS = [
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 
 /** Agent actions from the audit log join the timeline as "agent.<action>". */
+/** A code texted to the person: an entry the timeline makes from the SMS log, in the mfa group (it is no activity row, so not in ACTIVITY_KINDS). */
+export const TEXTED_CODE_KIND = 'mfa.code_texted';
+
 export const ACTIVITY_GROUPS = ['registration', 'link', 'sign_in', 'account', 'password', 'mfa', 'webhook', 'mail', 'visit', 'agent'] as const;
 export type ActivityGroup = (typeof ACTIVITY_GROUPS)[number];
 
@@ -69,6 +74,7 @@ export const ACTIVITY_REASONS = {
   code_wrong: 'wrong two-factor code',
   code_replayed: 'a two-factor code that was already used',
   challenge_expired: 'the sign-in took too long; the code step expired',
+  code_expired: 'a texted code that had expired',
   // Passwords
   too_short: 'too short',
   too_long: 'too long',
@@ -205,9 +211,25 @@ export function describeActivity(entry: DescribableEntry): string {
     case 'password.refused':
       return `Password refused: ${why}`;
     case 'mfa.enabled':
-      return 'Two-factor authentication turned on';
+      return `Two-factor authentication turned on${d.method === 'sms' ? ' with text messages' : d.method === 'app' ? ' with an authenticator app' : ''}${d.via === 'account_page' ? ' on the account page' : ''}`;
+    case 'mfa.recovery_codes_replaced':
+      return 'New recovery codes made on the account page (the old ones stopped working)';
+    case 'mfa.phone_changed':
+      return 'Phone number for two-factor codes changed on the account page';
     case 'mfa.removed':
+      if (d.via === 'account_page') return 'Two-factor authentication turned off on the account page';
       return d.cause === 'password_reset' ? 'Two-factor authentication replaced by a password reset (new enrollment owed)' : `Two-factor authentication removed${entry.actor ? ` by ${entry.actor}` : ''}`;
+    case 'mfa.code_texted': {
+      const delivery =
+        d.status === 'sent'
+          ? `sent${d.sentAt ? ` ${when(d.sentAt)}` : ''}`
+          : d.status === 'failed'
+            ? `failed${d.lastError ? `: ${text(d.lastError)}` : ''}`
+            : d.status === 'captured'
+              ? 'captured, never sent (the platform has no SMS gateway)'
+              : `waiting to be sent${d.lastError ? ` (retrying: ${text(d.lastError)})` : ''}`;
+      return `${d.purpose === 'enroll' ? 'Phone setup' : 'Sign-in'} code texted to ${text(d.maskedPhone)}: ${delivery}`;
+    }
     case 'mfa.recovery_code_used':
       return `Recovery code used (${Number(d.left ?? 0)} left)`;
     case 'webhook.received':

@@ -16,6 +16,7 @@ import { ACTIVITY_GROUPS, ACTIVITY_KINDS, ACTIVITY_OUTCOMES } from './activity.t
 import { emailAddressSchema, emailLookupKey, emailLookupSchema, hasHiddenCharacters, normalizeEmail } from './email-address.ts';
 import { NO_CONTROL_CHARACTERS, PLAIN_TEXT_MESSAGE } from './plain-text.ts';
 import { parseTokenLifetime, type TokenLifetime } from './token-lifetime.ts';
+import { MFA_METHODS, mfaMethodsSchema } from './mfa-methods.ts';
 
 export const MAX_PAGE_SIZE = 200;
 
@@ -191,6 +192,8 @@ export const eventDetailSchema = eventSummarySchema.extend({
     loginLinkMinutes: z.number().int(),
     setPasswordMinutes: z.number().int(),
   }),
+  /** Whether registration webhooks can be signed (the secret itself is shown once, when made). */
+  webhookSecretSet: z.boolean(),
 });
 export type EventDetail = z.infer<typeof eventDetailSchema>;
 
@@ -337,6 +340,18 @@ export const mfaStatusSchema = z.object({
   recoveryCodesLeft: z.number().int(),
   requiredByOrganisation: z.boolean(),
   pendingEnrollment: z.object({ createdAt: timestamp, expiresAt: timestamp }).nullable(),
+  /** Each second factor that is on; the phone number only masked. */
+  methods: z.object({
+    app: z.object({ enrolledAt: timestamp }).nullable(),
+    sms: z.object({ maskedPhone: z.string(), confirmedAt: timestamp }).nullable(),
+  }),
+  /** Enrollments begun and not finished: an app link not used yet, a phone whose code is not entered yet. */
+  pending: z.object({
+    app: z.object({ createdAt: timestamp, expiresAt: timestamp }).nullable(),
+    sms: z.object({ maskedPhone: z.string(), expiresAt: timestamp }).nullable(),
+  }),
+  /** The second-factor methods the organisation allows. */
+  allowedMethods: z.array(z.enum(MFA_METHODS)),
 });
 export type MfaStatus = z.infer<typeof mfaStatusSchema>;
 
@@ -516,7 +531,18 @@ export type UnlockResult = z.infer<typeof unlockResultSchema>;
 export const staffLoginBodySchema = z.strictObject({
   email: emailLookupSchema,
   password: z.string().max(1024),
+  /** The organisation to sign in to (id or name), for staff of several. */
+  organisation: referenceSchema.optional(),
 });
+
+/** Picks one of the organisations a choose_organisation answer offered. */
+export const staffOrganisationBodySchema = z.strictObject({
+  challenge: z.string().max(200),
+  organisation: referenceSchema,
+});
+
+export const staffOrganisationChoiceSchema = z.object({ id: z.string(), name: z.string() });
+export type StaffOrganisationChoice = z.infer<typeof staffOrganisationChoiceSchema>;
 
 export const staffMfaBodySchema = z.strictObject({
   challenge: z.string().max(200),
@@ -532,7 +558,21 @@ export const staffLoginResultSchema = z.discriminatedUnion('next', [
     /** Shown once, right after a first enrollment. */
     recoveryCodes: z.array(z.string()).nullable(),
   }),
-  z.object({ next: z.literal('mfa_code'), challenge: z.string(), expiresAt: timestamp }),
+  z.object({
+    next: z.literal('mfa_code'),
+    challenge: z.string(),
+    expiresAt: timestamp,
+    /** Where the code comes from: the authenticator app, or a text to the masked number. */
+    method: z.enum(MFA_METHODS).optional(),
+    maskedPhone: z.string().optional(),
+  }),
+  /** The password fits several organisations: pick one (POST /v1/auth/organisation). */
+  z.object({
+    next: z.literal('choose_organisation'),
+    challenge: z.string(),
+    expiresAt: timestamp,
+    organisations: z.array(staffOrganisationChoiceSchema),
+  }),
   z.object({
     next: z.literal('mfa_enroll'),
     challenge: z.string(),
@@ -568,6 +608,8 @@ export const organisationSettingsSchema = z.object({
   mfaPolicy: z.enum(MFA_POLICIES),
   ticketRequired: z.boolean(),
   identityChecklist: z.array(z.string()),
+  /** Second-factor methods people and staff may use: the app always, SMS when allowed. */
+  mfaMethods: z.array(z.enum(MFA_METHODS)),
 });
 export type OrganisationSettings = z.infer<typeof organisationSettingsSchema>;
 
@@ -576,9 +618,10 @@ export const updateOrganisationBodySchema = z
     mfaPolicy: z.enum(MFA_POLICIES).optional(),
     ticketRequired: z.boolean().optional(),
     identityChecklist: z.array(plainText(300).min(1, 'a question must not be empty')).max(20, 'at most 20 questions').optional(),
+    mfaMethods: mfaMethodsSchema.optional(),
     ...actionContextSchema,
   })
-  .refine((body) => body.mfaPolicy !== undefined || body.ticketRequired !== undefined || body.identityChecklist !== undefined, {
+  .refine((body) => body.mfaPolicy !== undefined || body.ticketRequired !== undefined || body.identityChecklist !== undefined || body.mfaMethods !== undefined, {
     message: 'name at least one setting to change',
   });
 export type UpdateOrganisationBody = z.input<typeof updateOrganisationBodySchema>;

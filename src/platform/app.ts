@@ -11,14 +11,19 @@ import { actionRoutes } from './routes/admin/actions.ts';
 import { identityRoutes } from './routes/admin/identity.ts';
 import { recordRoutes } from './routes/admin/records.ts';
 import { organisationRoutes } from './routes/admin/organisation.ts';
+import { smsRoutes } from './routes/admin/sms.ts';
 import { bulkInvitationRoutes } from './routes/admin/bulk-invitations.ts';
 import { authRoutes } from './routes/auth.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { installWebKit } from './routes/web/kit.ts';
 import { linkPageRoutes } from './routes/web/link-pages.ts';
 import { signInRoutes } from './routes/web/sign-in.ts';
+import { accountRoutes } from './routes/web/account.ts';
 import { registrationPageRoutes } from './routes/web/registration-pages.ts';
 import { loggedError, loggedUrl } from './redact.ts';
+import { opsRoutes, type Readiness } from './routes/ops.ts';
+import type { PlatformMetrics } from './metrics.ts';
+import { RateLimitedError } from './services/rate-limit.ts';
 
 export interface AppOptions {
   /** Where logs go as JSON lines; none for the embedded platform and tests. */
@@ -30,16 +35,25 @@ export interface AppOptions {
    * addresses/CIDRs, comma-separated), so per-address limits see the visitor.
    */
   trustProxy?: boolean | string;
+  /** Answers /readyz. */
+  readiness: Readiness;
+  /** Where request latencies and rate-limit refusals are counted; none when metrics are off. */
+  metrics?: PlatformMetrics;
+  /** Serve GET /metrics on this app (not when metrics have a port of their own). */
+  metricsRoute?: boolean;
 }
 
 const BODY_LIMIT_BYTES = 64 * 1024;
 
-export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(ctx: PlatformContext, options: AppOptions): Promise<FastifyInstance> {
   // Set once the app exists: Node's parser failures are answered with the app's context.
   let clientError: ReturnType<typeof installEdgeAnswers> | undefined;
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: options.trustProxy ?? false,
+    // While stopping, a request on a kept-alive connection is still answered (with
+    // Connection: close); /readyz then says 503 in the error envelope.
+    return503OnClosing: false,
     // A missing Host header is answered by installRequestChecks, in the envelope, not by Node.
     http: { maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
@@ -65,8 +79,22 @@ export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): 
 
   app.addHook('onSend', async (request, reply) => {
     reply.headers(edgeHeaders(ctx, String(request.id)));
+    // Stopping: a kept-alive connection closes after its answer, so none outlives the drain.
+    if (options.readiness.isStopping()) reply.header('connection', 'close');
   });
   installErrorHandling(app);
+  const { metrics } = options;
+  if (metrics) {
+    // By route pattern, never the URL: paths carry link tokens and email addresses.
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
+      metrics.observeRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    });
+    app.addHook('onError', async (_request, _reply, error) => {
+      if (error instanceof RateLimitedError) metrics.rateLimited(error.limit);
+    });
+  }
+  opsRoutes(app, { readiness: options.readiness, metrics: options.metricsRoute ? metrics : undefined });
 
   app.get('/v1/health', async () => ({ ok: true, version: ctx.version }));
   authRoutes(app, ctx);
@@ -76,6 +104,7 @@ export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): 
     await installWebKit(web, ctx);
     linkPageRoutes(web, ctx);
     signInRoutes(web, ctx);
+    accountRoutes(web, ctx);
     registrationPageRoutes(web, ctx);
   });
 
@@ -89,6 +118,7 @@ export async function buildApp(ctx: PlatformContext, options: AppOptions = {}): 
       identityRoutes(admin, ctx);
       recordRoutes(admin, ctx);
       organisationRoutes(admin, ctx);
+      smsRoutes(admin, ctx);
       bulkInvitationRoutes(admin, ctx);
     },
     { prefix: '/v1' },

@@ -24,6 +24,13 @@ export interface PlatformContext {
     /** Asks the delivery worker to look for new mail now rather than at its next poll. */
     wake(): void;
   };
+  /** Text messages; absent or not enabled: kept as "captured" instead of sent. */
+  sms?: {
+    /** True when an SMS gateway is configured. */
+    deliveryEnabled: boolean;
+    /** Asks the SMS worker to look for new messages now. */
+    wake(): void;
+  };
 }
 
 /** The context for one piece of work done for `origin`. */

@@ -12,6 +12,10 @@ import { VERSION } from '../version.ts';
 import { databaseActivityWriter, type ActivityWriter } from './activity/record.ts';
 import { SYSTEM_ORIGIN } from './activity/origin.ts';
 import { createPruner, DEFAULT_RETENTION_DAYS, type Pruner } from './activity/retention.ts';
+import { createSmsDelivery, type SmsDelivery } from './sms/delivery.ts';
+import { capturedSmsProvider, httpSmsGateway } from './sms/providers.ts';
+import { appliedMigrations, createReadiness } from './routes/ops.ts';
+import type { PlatformMetrics } from './metrics.ts';
 
 export const DEFAULT_MAIL_FROM = '"Event support" <no-reply@events.example>';
 
@@ -25,6 +29,10 @@ export interface OpenPlatformOptions {
   mailFrom?: string;
   /** How often the delivery worker looks for queued mail. */
   mailPollMs?: number;
+  /** http(s) URL of the SMS gateway (signed JSON POSTs, secret T1_SMS_GATEWAY_SECRET); without it text messages are kept as "captured". */
+  smsGatewayUrl?: string;
+  /** How often the SMS worker looks for queued messages. */
+  smsPollMs?: number;
   logStream?: NodeJS.WritableStream;
   logLevel?: AppOptions['logLevel'];
   trustProxy?: AppOptions['trustProxy'];
@@ -38,7 +46,14 @@ export interface OpenPlatformOptions {
   retentionDays?: number;
   /** How often the pruner runs. Default 1 hour. */
   pruneIntervalMs?: number;
+  /** Prometheus metrics: counted, and served at GET /metrics (or on `metricsPort` only). */
+  metrics?: boolean;
+  /** Serve /metrics on this port of the listening host instead of the public one (0: any free port). */
+  metricsPort?: number;
 }
+
+/** How long a stop waits for requests and mails in flight by default. */
+export const DEFAULT_GRACE_MS = 10_000;
 
 /** 0.25 s after the first failure, doubling, at most 4 s: slow for guessing, fine for typos. */
 export function growingDelayMs(failures: number): number {
@@ -49,11 +64,22 @@ export interface Platform {
   ctx: PlatformContext;
   app: FastifyInstance;
   delivery: MailDelivery | null;
+  /** Sends text messages through the SMS gateway; null when they are captured. */
+  smsDelivery: SmsDelivery | null;
   /** Prunes old activity, rate-limit rows and dead tokens in the background. */
   pruner: Pruner;
+  /** Counted metrics, when on. */
+  metrics: PlatformMetrics | null;
+  /** Where /metrics is served on a port of its own, once listening. */
+  metricsUrl: string | null;
   /** Listens and returns the base URL actually bound. */
   listen(host: string, port: number): Promise<string>;
-  close(): Promise<void>;
+  /**
+   * Stops: /readyz says 503 at once, no new connection is taken, requests and mails in
+   * flight get `graceMs` to finish (10 s), mails claimed but not started are handed back,
+   * then the database closes.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 // A sealed known value in the database tells, at start, whether the key is the one the
@@ -99,7 +125,14 @@ export async function openPlatform(options: OpenPlatformOptions): Promise<Platfo
     throw error;
   }
   const tokens = options.tokens ?? cryptoTokens;
-  const activity = options.activityWriter ?? databaseActivityWriter(tokens);
+  // Loaded only when asked for: the embedded platform of every CLI command has none.
+  const metricsModule = options.metrics || options.metricsPort !== undefined ? await import('./metrics.ts') : null;
+  const metrics = metricsModule?.createMetrics({ db, clock }) ?? null;
+  const writer = options.activityWriter ?? databaseActivityWriter(tokens);
+  const activity = metricsModule && metrics ? metricsModule.countingActivityWriter(writer, metrics) : writer;
+  // The database was migrated as it opened: what it has now is what this version needs.
+  const readiness = createReadiness(db, await appliedMigrations(db));
+  let app: FastifyInstance | undefined;
   const delivery = options.smtpUrl
     ? createMailDelivery({
         db,
@@ -110,8 +143,12 @@ export async function openPlatform(options: OpenPlatformOptions): Promise<Platfo
         pollIntervalMs: options.mailPollMs,
         tokens,
         activity,
+        counters: metrics ?? undefined,
+        log: (message) => app?.log.info(message),
       })
     : null;
+  const smsProvider = options.smsGatewayUrl ? httpSmsGateway({ url: options.smsGatewayUrl, secret: options.env.T1_SMS_GATEWAY_SECRET ?? '', clock }) : capturedSmsProvider;
+  const smsDelivery = smsProvider.kind === 'captured' ? null : createSmsDelivery({ db, clock, secrets, provider: smsProvider, pollIntervalMs: options.smsPollMs, log: (message) => app?.log.info(message) });
   const ctx: PlatformContext = {
     db,
     clock,
@@ -123,28 +160,54 @@ export async function openPlatform(options: OpenPlatformOptions): Promise<Platfo
     origin: SYSTEM_ORIGIN,
     activity,
     mail: { deliveryEnabled: delivery !== null, wake: () => delivery?.wake() },
+    sms: { deliveryEnabled: smsDelivery !== null, wake: () => smsDelivery?.wake() },
   };
-  const app = await buildApp(ctx, { logStream: options.logStream, logLevel: options.logLevel, trustProxy: options.trustProxy });
+  app = await buildApp(ctx, {
+    logStream: options.logStream,
+    logLevel: options.logLevel,
+    trustProxy: options.trustProxy,
+    readiness,
+    metrics: metrics ?? undefined,
+    metricsRoute: metrics !== null && options.metricsPort === undefined,
+  });
+  const server = app;
+  let metricsServer: Awaited<ReturnType<NonNullable<typeof metricsModule>['serveMetrics']>> | undefined;
   const pruner = createPruner({ db, clock, retentionDays, intervalMs: options.pruneIntervalMs });
   delivery?.start();
+  smsDelivery?.start();
   pruner.start();
-  return {
+  const platform: Platform = {
     ctx,
-    app,
+    app: server,
     delivery,
+    smsDelivery,
     pruner,
+    metrics,
+    metricsUrl: null,
     async listen(host, port) {
-      await app.listen({ host, port });
-      const address = app.server.address();
+      await server.listen({ host, port });
+      if (metricsModule && metrics && options.metricsPort !== undefined) {
+        metricsServer = await metricsModule.serveMetrics(metrics, host, options.metricsPort);
+        platform.metricsUrl = metricsServer.url;
+      }
+      const address = server.server.address();
       const boundPort = typeof address === 'object' && address ? address.port : port;
       const shownHost = host.includes(':') ? `[${host}]` : host;
       return `http://${shownHost}:${boundPort}`;
     },
-    async close() {
-      await app.close();
-      await delivery?.stop();
+    async close({ graceMs = DEFAULT_GRACE_MS } = {}) {
+      readiness.stop();
+      // Requests past the grace period lose their connection; the process is going anyway.
+      const cutOff = setTimeout(() => server.server.closeAllConnections(), graceMs);
+      try {
+        await Promise.all([server.close(), delivery?.stop(graceMs), smsDelivery?.stop()]);
+      } finally {
+        clearTimeout(cutOff);
+      }
       await pruner.stop();
+      await metricsServer?.close();
       await db.destroy();
     },
   };
+  return platform;
 }

@@ -1,5 +1,6 @@
 // What runbook checks may read: the platform API only (status, activity, mails, links,
-// event settings), each fetched once per run and shared by the checks that need it.
+// event settings, 2FA and the SMS log), each fetched once per run and shared by the
+// checks that need it.
 import type { PlatformClient } from '../client/platform-client.ts';
 import { ApiError } from '../client/errors.ts';
 import type {
@@ -13,6 +14,7 @@ import type {
   UserDetail,
   WhoAmI,
 } from '../contract/schemas.ts';
+import type { SmsLogEntry } from '../contract/sms.ts';
 
 export interface PlatformFacts {
   /** The person, or null when no account has the address. */
@@ -25,6 +27,8 @@ export interface PlatformFacts {
   mails(email: string): Promise<EmailLogEntry[]>;
   links(email: string): Promise<LinkView[]>;
   mfa(email: string): Promise<MfaStatus | null>;
+  /** The newest text messages to the person (50), newest first; null when the caller's role may not read the SMS log. */
+  sms(email: string): Promise<SmsLogEntry[] | null>;
   /** Who runs the topic: the agent's role decides which fixes they may be offered. */
   whoAmI(): Promise<WhoAmI>;
   /** Would the event's address rules (approved domains, public providers) accept this address? Null when there is no such event. */
@@ -70,6 +74,16 @@ export function platformFacts(client: PlatformClient): PlatformFacts {
     mails: (email) => once(`mails:${email}`, async () => ((await facts.user(email)) ? collect(client.iterateEmailLog(email, { limit: 50 }), 50) : [])),
     links: (email) => once(`links:${email}`, async () => ((await facts.user(email)) ? collect(client.iterateUserLinks(email, { limit: 50 }), 50) : [])),
     mfa: (email) => once(`mfa:${email}`, async () => ((await facts.user(email)) ? client.mfaStatus(email) : null)),
+    sms: (email) =>
+      once(`sms:${email}`, async () => {
+        if (!(await facts.user(email))) return [];
+        try {
+          return (await client.smsLog(email, { limit: 50 })).items;
+        } catch (error) {
+          if (error instanceof ApiError && error.status === 403) return null;
+          throw error;
+        }
+      }),
     whoAmI: () => once('whoami', () => client.whoAmI()),
     emailCheck: (event, email) => once(`email-check:${event}:${email}`, () => orNull(client.checkEventEmail(event, email))),
   };

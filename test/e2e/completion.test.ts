@@ -97,7 +97,7 @@ describe('t1 completion bash', SLOW, () => {
 
   it('skips option values and global options while finding the command', async () => {
     expect(await bashTab('t1 --profile staging users find --limit 5 priya --ro')).toEqual(['--role']);
-    expect(await bashTab('t1 --no-color events s')).toEqual(['show']);
+    expect(await bashTab('t1 --no-color events s')).toEqual(['show', 'set']);
   });
 
   it('offers nothing for free text, so bash falls back to file names', async () => {

@@ -86,6 +86,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       );
     },
   });
+  // A sender that dies mid-conversation (a killed platform) resets its connection: not the sink's failure.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
 

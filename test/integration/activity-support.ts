@@ -337,4 +337,5 @@ export const KINDS_BY_FILE = {
     'visit.coming_soon',
   ],
   'activity-timeline': ['link.opened', 'visit.first', 'registration.submitted', 'link.used', 'registration.completed'],
+  'account-2fa': ['mfa.enabled', 'mfa.removed', 'mfa.recovery_codes_replaced', 'mfa.phone_changed'],
 } as const;

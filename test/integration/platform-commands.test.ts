@@ -47,6 +47,23 @@ describe('t1 platform seed', () => {
     });
   });
 
+  it('--people adds generated people, each with registrations, to the demo organisation', async () => {
+    const big = join(scratch(), 'big.db');
+    const result = await t1(['platform', 'seed', '--demo', '--people', '1500', '--db', big]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^Added 1,500 generated people to the demo organisation in ${big.replace(/[.]/g, '\\.')} in [\\d.]+ s: [\\d,]+ registrations, [\\d,]+ activity entries, [\\d,]+ mails\\. It now has 3 events, 1,540 people\\.\\n$`));
+    await withDb(big, async (handle) => {
+      const unregistered = await handle
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('registrations').select('registrations.id').whereRef('registrations.user_id', '=', 'users.id'))))
+        .executeTakeFirstOrThrow();
+      expect(Number(unregistered.n)).toBe(0);
+    });
+    const bad = await t1(['platform', 'seed', '--demo', '--people', 'many', '--db', big]);
+    expect(bad.exitCode).toBe(2);
+  });
+
   it('without --demo is a usage error (exit 2) and creates nothing', async () => {
     const fresh = join(scratch(), 'never.db');
     const result = await t1(['platform', 'seed', '--db', fresh]);

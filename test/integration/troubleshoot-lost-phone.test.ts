@@ -1,12 +1,14 @@
 // The lost-phone topic, whose fixes depend on who runs it: an agent ends with a password
 // reset emailed (it replaces 2FA); an admin ends with the identity code emailed, the code
 // the caller reads back checked, and 2FA removed on that evidence. And the escalation
-// topic, which gathers what the packet needs and points at `t1 escalate`.
+// topic, which gathers what the packet needs and points at `t1 escalate`. And the caller
+// who changed their phone number while their codes come by text.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_EXAMPLES } from '../../src/platform/seed/demo.ts';
+import { DEMO_EXAMPLES, DEMO_ORG_ID } from '../../src/platform/seed/demo.ts';
 import type { Prompter } from '../../src/cli/prompter.ts';
 import { json, startActionWorld, type ActionWorld } from '../helpers/action-kit.ts';
 import { scriptedPrompter, type ScriptedPrompter } from '../helpers/scripted-prompter.ts';
+import { enrolPhone, userSubject } from '../helpers/sms-enrol.ts';
 
 let world: ActionWorld;
 beforeAll(async () => {
@@ -105,6 +107,61 @@ describe('troubleshoot lost-phone', () => {
     ]);
     expect(entries[0].detail).toMatchObject({ evidence: 'identity_check' });
     expect(JSON.stringify(entries)).not.toMatch(/\b\d{6}\b/);
+  });
+});
+
+describe('troubleshoot lost-phone: "I changed my phone number"', () => {
+  const person = DEMO_EXAMPLES.personWithOneRegistration;
+  let maskedPhone = '';
+
+  beforeAll(async () => {
+    const ctx = world.platform.platform.ctx;
+    await ctx.db.updateTable('organisations').set({ mfa_methods: 'app,sms' }).where('id', '=', DEMO_ORG_ID).execute();
+    await enrolPhone(ctx, await userSubject(ctx, person));
+    maskedPhone = json(await world.t1(['--json', 'mfa', 'status', person])).methods.sms.maskedPhone;
+  });
+
+  it('found by what the caller says; the old number or a recovery code, then the account page; else identity checks', async () => {
+    const search = json(await world.t1(['troubleshoot', 'list', '--json']));
+    const topic = search.topics.find((t: any) => t.id === 'lost-phone');
+    expect(topic.phrases).toContain('I changed my phone number');
+
+    const report = json(await world.t1(['troubleshoot', 'lost-phone', '--email', person, '--no-input', '--json']));
+    const sms = report.findings.find((f: any) => f.check === 'sms-delivery');
+    expect(sms.summary).toContain(`Codes go to ${maskedPhone}`);
+    expect(report.findings.find((f: any) => f.check === 'two-factor').summary).toContain(`(codes by text to ${maskedPhone})`);
+    const slug = json(await world.t1(['--json', 'users', 'show', person])).registrations[0].eventSlug;
+    const ending = /(\d+)\D*$/.exec(maskedPhone)![1]!;
+    expect(report.outcome.tell).toContain(`the number ending in ${ending}`);
+    expect(report.outcome.tell).toContain(`${world.url}/e/${slug}/account`);
+    expect(report.outcome.tell).toMatch(/change the phone number there: we text the new number a code/);
+    expect(report.outcome.fixes).toEqual([]);
+    expect(report.outcome.escalate).toMatch(/identity check/);
+
+    const asAdmin = json(await world.t1(['troubleshoot', 'lost-phone', '--email', person, '--no-input', '--json'], { role: 'admin' }));
+    expect(asAdmin.outcome.fixes.map((f: any) => f.argv)).toEqual([
+      ['identity', 'send-code', person],
+      ['identity', 'check', person, '{ask:code}'],
+      ['mfa', 'reset', person, '--identity-check'],
+    ]);
+  });
+
+  it('an admin ends it: identity code read back, then 2FA with the old number removed', async () => {
+    const script = scriptedPrompter([
+      { input: person },
+      { select: /^Run: Email the caller an identity code/ },
+      { input: 'SUP-NUM' },
+      { confirm: true },
+      { select: /^Run: Check the code/ },
+      { input: '__CODE__' },
+      { select: /^Run: Remove 2FA/ },
+      { confirm: true },
+      { select: 'stop' },
+    ]);
+    const result = await world.t1(['troubleshoot', 'lost-phone'], { role: 'admin', tty: true, prompter: readingCodeFrom(person, script) });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`Removed 2FA from ${person}.`);
+    expect(json(await world.t1(['--json', 'mfa', 'status', person]))).toMatchObject({ enrolled: false, methods: { app: null, sms: null }, pending: { sms: null } });
   });
 });
 

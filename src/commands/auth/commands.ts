@@ -7,6 +7,7 @@ export function register(program: Commander, action: Action): void {
     .command('login')
     .description('sign in to a platform (email, password, 2FA code) and save the session in the active profile')
     .option('--email <email>', 'staff email (asked for when missing)')
+    .option('--org <name|id>', 'the organisation to sign in to, for staff of several (asked for when missing)')
     .option('--token [token]', 'save an API token instead; without a value it is read from stdin or asked for')
     .option('--keychain', "keep the token in the operating system's keychain instead of the config file")
     .addHelpText(
@@ -14,11 +15,12 @@ export function register(program: Commander, action: Action): void {
       examples(
         't1 login --api-url https://events.example.com',
         't1 login --api-url https://events.example.com --token',
+        't1 login --api-url https://events.example.com --org "Contoso Live"',
         'echo "$TOKEN" | t1 login --api-url http://127.0.0.1:7070 --token',
         't1 login --api-url https://events.example.com --keychain',
       ),
     )
-    .action(action(() => import('./login.ts'), (_args, o) => ({ token: o.token, email: o.email, keychain: Boolean(o.keychain) })));
+    .action(action(() => import('./login.ts'), (_args, o) => ({ token: o.token, email: o.email, org: o.org, keychain: Boolean(o.keychain) })));
   program
     .command('logout')
     .description('forget the token saved in the active profile')

@@ -1,10 +1,13 @@
 // t1 login: signs in to a platform and saves the session in the active profile: the token
 // in the config file (only the owner can read it), or with --keychain in the operating
-// system's keychain. Staff sign in with email, password and their authenticator code,
-// enrolling on the spot when 2FA is required and not set up yet. With --token an API
-// token is saved instead (from the flag, stdin when piped, or a hidden prompt).
+// system's keychain. Staff sign in with email, password and their authenticator code (or
+// the code texted to their phone), enrolling on the spot when 2FA is required and not set
+// up yet. Staff of several organisations pick one once the password is accepted (or name
+// it with --org); each organisation asks for its own code. A new sign-in ends the session
+// it replaces in the profile, so switching organisation is signing out and in again. With
+// --token an API token is saved instead (from the flag, stdin when piped, or a prompt).
 import { text } from 'node:stream/consumers';
-import type { StaffLoginResult, WhoAmI } from '../../contract/schemas.ts';
+import type { StaffLoginResult, StaffOrganisationChoice, WhoAmI } from '../../contract/schemas.ts';
 import type { PlatformClient } from '../../client/platform-client.ts';
 import { ApiError } from '../../client/errors.ts';
 import type { ConfigStore, TokenStore } from '../../cli/config-store.ts';
@@ -20,6 +23,8 @@ export interface Options {
   /** A token value, true for --token without one, undefined for email sign-in. */
   token?: string | true;
   email?: string;
+  /** The organisation to sign in to (name or id), for staff of several. */
+  org?: string;
   /** Keep the token in the operating system's keychain instead of the config file. */
   keychain?: boolean;
 }
@@ -43,14 +48,19 @@ async function readSecret(deps: Deps, question: string, flagHint: string): Promi
   return (await deps.prompter().password(question, flagHint)).trim();
 }
 
-async function secondFactor(client: PlatformClient, deps: Deps, first: Exclude<StaffLoginResult, { next: 'done' }>) {
+async function secondFactor(client: PlatformClient, deps: Deps, first: Exclude<Pending, { next: 'choose_organisation' }>) {
   const out = deps.output;
   if (first.next === 'mfa_enroll') {
     out.notice('Your organisation requires two-factor authentication. Scan this code with your authenticator app:');
     out.notice(await terminalQr(first.otpauthUri));
     out.notice(`Or type this setup key into the app: ${first.setupKey}`);
   }
-  const question = first.next === 'mfa_enroll' ? 'Code shown by the app' : 'Authenticator code (or a recovery code)';
+  const question =
+    first.next === 'mfa_enroll'
+      ? 'Code shown by the app'
+      : first.method === 'sms'
+        ? `Code texted to ${first.maskedPhone ?? 'your phone'} (or a recovery code)`
+        : 'Authenticator code (or a recovery code)';
   for (let attempt = 1; ; attempt++) {
     const code = await deps.prompter().input(question, 'sign in on a terminal');
     try {
@@ -63,22 +73,75 @@ async function secondFactor(client: PlatformClient, deps: Deps, first: Exclude<S
   }
 }
 
-async function signInWithPassword(client: PlatformClient, options: Options, deps: Deps): Promise<StaffLoginResult & { next: 'done' }> {
+type Pending = Exclude<StaffLoginResult, { next: 'done' }>;
+
+function organisationLabel(choice: StaffOrganisationChoice, all: StaffOrganisationChoice[]): string {
+  return all.filter((c) => c.name === choice.name).length > 1 ? `${choice.name} (${choice.id})` : choice.name;
+}
+
+/** A refusal of the organisation named (--org or a pick), with the organisations the password opens. */
+function organisationRefusal(error: unknown): CliError | null {
+  if (!(error instanceof ApiError) || error.status !== 422) return null;
+  const reason = error.details?.reason;
+  if (reason !== 'unknown_organisation' && reason !== 'ambiguous_organisation') return null;
+  return usageError(error.message, 'Pick one with --org <name|id>, or leave --org out on a terminal to choose from the list.');
+}
+
+async function chooseOrganisation(client: PlatformClient, deps: Deps, first: Pending & { next: 'choose_organisation' }): Promise<StaffLoginResult> {
+  const choices = first.organisations;
   if (!deps.output.settings.interactive) {
-    throw usageError('Signing in with email and password needs a terminal.', 'Off a terminal, use an API token: t1 login --token');
+    const listed = choices.map((c) => organisationLabel(c, choices)).join(', ');
+    throw usageError(`This account is staff of several organisations: ${listed}. Which one?`, 'Pass --org <name|id>.');
+  }
+  const picked = await deps.prompter().select(
+    'Organisation',
+    choices.map((c) => ({ name: organisationLabel(c, choices), value: c.id })),
+  );
+  return client.staffChooseOrganisation(first.challenge, picked);
+}
+
+async function signInWithPassword(client: PlatformClient, options: Options, deps: Deps): Promise<StaffLoginResult & { next: 'done' }> {
+  if (!deps.output.settings.interactive && (options.email === undefined || deps.io.stdinIsTTY)) {
+    throw usageError('Signing in with email and password off a terminal needs --email and the password on stdin.', 'Or use an API token: t1 login --token');
   }
   const email = options.email ?? (await deps.prompter().input('Email', 'pass --email'));
   const password = await readSecret(deps, 'Password', 'sign in on a terminal');
-  let first: StaffLoginResult;
+  let step: StaffLoginResult;
   try {
-    first = await client.staffLogin(email, password);
+    step = await client.staffLogin(email, password, options.org);
+    if (step.next === 'choose_organisation') step = await chooseOrganisation(client, deps, step);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) throw new CliError(error.message, EXIT.auth, 'Check both and try again; an admin can reset staff passwords.');
-    throw error;
+    throw organisationRefusal(error) ?? error;
   }
-  const done = first.next === 'done' ? first : await secondFactor(client, deps, first);
+  if (step.next === 'choose_organisation') throw new Error('The platform asked for the organisation twice.');
+  const done = step.next === 'done' ? step : await secondFactor(client, deps, step);
   if (done.next !== 'done') throw new Error('The platform asked for another sign-in step.');
   return done;
+}
+
+/** The profile's token as it is before the new one replaces it (read now: a keychain token is read lazily). */
+function savedSession(store: ConfigStore, profile: string): { apiUrl?: string; token?: string } {
+  const saved = store.profile(profile);
+  try {
+    return { apiUrl: saved.apiUrl, token: saved.token };
+  } catch {
+    return {};
+  }
+}
+
+/** Ends the session a new sign-in replaces, when it was one on the same platform; an API token is left alone. */
+async function endReplacedSession(previous: { apiUrl?: string; token?: string }, apiUrl: string, token: string): Promise<void> {
+  if (!previous.token || previous.token === token || previous.apiUrl !== apiUrl) return;
+  const { PlatformClient } = await import('../../client/platform-client.ts');
+  const client = new PlatformClient({ baseUrl: apiUrl, token: previous.token, maxAttempts: 1 });
+  try {
+    await client.logout();
+  } catch {
+    // Expired, revoked or unreachable: it ends on its own.
+  } finally {
+    await client.close();
+  }
 }
 
 // Tried before signing in, so on a machine without a keychain nobody types a password in vain.
@@ -99,6 +162,9 @@ export async function run(options: Options, deps: Deps): Promise<View> {
   const settings = await deps.settings();
   if (!settings.apiUrl) {
     throw usageError('Which platform? Pass --api-url <url> (or set T1_API_URL).', 'Example: t1 login --api-url https://events.example.com');
+  }
+  if (options.token !== undefined && options.org !== undefined) {
+    throw usageError('--org is for signing in with email and password; an API token belongs to one organisation already.');
   }
   const apiUrl = checkedApiUrl(settings.apiUrl);
   const store = await deps.config();
@@ -123,7 +189,9 @@ export async function run(options: Options, deps: Deps): Promise<View> {
   const client = new PlatformClient({ baseUrl: apiUrl, token });
   try {
     const me = await client.whoAmI();
+    const previous = savedSession(store, settings.profile.value);
     store.saveToken(settings.profile.value, apiUrl, token, tokenStore);
+    await endReplacedSession(previous, apiUrl, token);
     return {
       profile: settings.profile.value,
       apiUrl,

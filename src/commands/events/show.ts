@@ -1,4 +1,4 @@
-// t1 events show <slug|id>: an event's settings and its registrants by status.
+// t1 events show <slug|id>: every setting of an event and its registrants by status.
 import type { EventDetail } from '../../contract/schemas.ts';
 import type { Deps } from '../../cli/deps.ts';
 import type { Output } from '../../cli/render/output.ts';
@@ -14,7 +14,7 @@ export async function run(options: Options, deps: Deps): Promise<View> {
   return (await deps.client()).getEvent(options.ref);
 }
 
-function minutesInWords(minutes: number): string {
+export function minutesInWords(minutes: number): string {
   if (minutes % 1440 === 0) return `${minutes / 1440} day${minutes === 1440 ? '' : 's'}`;
   if (minutes % 60 === 0) return `${minutes / 60} hour${minutes === 60 ? '' : 's'}`;
   return `${minutes} minutes`;
@@ -27,6 +27,7 @@ export async function render(e: View, out: Output): Promise<void> {
     ['Id', e.id],
     ['Starts', formatInZone(e.startsAt, e.timezone)],
     ['Ends', formatInZone(e.endsAt, e.timezone)],
+    ['Time zone', e.timezone],
     ['Phase', e.phase],
     ['Registration', e.registrationOpen ? 'open' : 'closed'],
     ['Registration page', e.registrationUrl],
@@ -34,12 +35,13 @@ export async function render(e: View, out: Output): Promise<void> {
     ['Verifies email', yesNo(e.verifyEmail)],
     ['Approved domains', e.approvedDomains.length > 0 ? e.approvedDomains.join(', ') : 'any'],
     ['Public domains', e.refusePublicDomains ? 'refused' : 'allowed'],
-    ...(e.loginMethod === 'password' ? [['Password length', `${e.passwordPolicy.minLength} to ${e.passwordPolicy.maxLength} characters`] as [string, string]] : []),
+    ['Password length', `${e.passwordPolicy.minLength} to ${e.passwordPolicy.maxLength} characters${e.loginMethod === 'password' ? '' : ' (when signing in with a password)'}`],
     [
       'Link lifetimes',
       `verification ${minutesInWords(e.linkLifetimes.verificationMinutes)}, login link ${minutesInWords(e.linkLifetimes.loginLinkMinutes)}, set password ${minutesInWords(e.linkLifetimes.setPasswordMinutes)}`,
     ],
     ['Form fields', e.formFields.map((f) => `${f.label}${f.required ? ' *' : ''}`).join(', ')],
+    ['Webhook secret', e.webhookSecretSet ? 'set' : 'none (make one with t1 events webhook-secret)'],
     ['Registrants', `${e.registrantCount} (not counting unregistered people)`],
   ]);
   out.line();

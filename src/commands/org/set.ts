@@ -1,7 +1,8 @@
 // t1 org set <setting> <value...> (admin): changes an organisation setting.
 //   mfa-policy off|staff|everyone, ticket-required yes|no,
-//   identity-checklist "question" ["question" ...] (or "none").
+//   identity-checklist "question" ["question" ...] (or "none"), mfa-methods app|app,sms.
 import { MFA_POLICIES, type MfaPolicy } from '../../contract/vocabulary.ts';
+import { MFA_METHODS, type MfaMethod } from '../../contract/mfa-methods.ts';
 import type { OrganisationSettings, UpdateOrganisationBody } from '../../contract/schemas.ts';
 import type { Deps } from '../../cli/deps.ts';
 import { usageError } from '../../cli/errors.ts';
@@ -16,7 +17,7 @@ export interface Options extends ActionFlags {
 
 export type View = OrganisationSettings;
 
-export const ORG_SETTINGS = ['mfa-policy', 'ticket-required', 'identity-checklist'] as const;
+export const ORG_SETTINGS = ['mfa-policy', 'ticket-required', 'identity-checklist', 'mfa-methods'] as const;
 
 function change(setting: string, values: string[]): UpdateOrganisationBody {
   const single = () => {
@@ -36,6 +37,14 @@ function change(setting: string, values: string[]): UpdateOrganisationBody {
     }
     case 'identity-checklist':
       return { identityChecklist: values.length === 1 && values[0]!.toLowerCase() === 'none' ? [] : values };
+    case 'mfa-methods': {
+      // "app,sms" or "app sms": one list either way.
+      const methods = values.flatMap((v) => v.toLowerCase().split(',')).map((m) => m.trim()).filter((m) => m !== '');
+      const unknown = methods.find((m) => !(MFA_METHODS as readonly string[]).includes(m));
+      if (unknown !== undefined) throw usageError(`mfa-methods takes ${MFA_METHODS.join(', ')}, not "${unknown}".`, 'Example: t1 org set mfa-methods app,sms');
+      if (!methods.includes('app')) throw usageError('The authenticator app is always allowed: mfa-methods must include app.', 'Example: t1 org set mfa-methods app,sms');
+      return { mfaMethods: [...new Set(methods)] as MfaMethod[] };
+    }
     default:
       throw usageError(`Unknown setting "${setting}".`, `Settings: ${ORG_SETTINGS.join(', ')}.`);
   }

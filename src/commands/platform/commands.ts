@@ -19,10 +19,17 @@ export function register(program: Commander, action: Action): void {
     .option('--demo', 'seed the demo organisation if the database does not have it')
     .option('--smtp <url>', 'send emails through this SMTP server, e.g. smtp://user:pass@mail.example.com:587 (env T1_SMTP_URL)')
     .option('--mail-from <address>', 'From header of the emails')
+    .option('--sms-gateway <url>', 'send text message codes as signed JSON POSTs to this URL; the signing secret comes from T1_SMS_GATEWAY_SECRET (env T1_SMS_GATEWAY_URL)')
     .option('--trust-proxy <proxies>', 'behind a load balancer: true, or the proxy addresses/CIDRs (comma-separated) whose X-Forwarded-For to believe')
     .option('--quiet', 'log only failures on stderr, not every request')
     .option('--retention-days <n>', 'days activity entries and dead links are kept (1-3650, default 90)', wholeNumber(1, 3650))
-    .addHelpText('after', examples('t1 platform start', 't1 platform start --db /tmp/p.db --port 7070 --demo', 't1 platform start --smtp smtp://127.0.0.1:2525'))
+    .option('--metrics', 'serve Prometheus metrics at /metrics (env T1_METRICS=1)')
+    .option('--metrics-port <n>', 'serve /metrics on this port only, not on the public one (implies --metrics)', wholeNumber(0, 65535))
+    .option('--grace-period <seconds>', 'on SIGTERM or Ctrl-C, how long requests and emails in flight may take to finish (0-300)', wholeNumber(0, 300), 10)
+    .addHelpText(
+      'after',
+      examples('t1 platform start', 't1 platform start --db /tmp/p.db --port 7070 --demo', 't1 platform start --smtp smtp://127.0.0.1:2525', 't1 platform start --db /tmp/p.db --metrics-port 9464'),
+    )
     .action(
       action(
         () => import('./start.ts'),
@@ -35,8 +42,12 @@ export function register(program: Commander, action: Action): void {
           quiet: Boolean(o.quiet),
           smtp: o.smtp,
           mailFrom: o.mailFrom,
+          smsGateway: o.smsGateway,
           trustProxy: o.trustProxy,
           retentionDays: o.retentionDays,
+          metrics: Boolean(o.metrics),
+          metricsPort: o.metricsPort,
+          gracePeriod: o.gracePeriod,
         }),
       ),
     );
@@ -45,8 +56,9 @@ export function register(program: Commander, action: Action): void {
     .description('fill a platform database with the demo organisation')
     .option('--demo', 'the demo organisation: three events and about 40 people')
     .option('--db <file>', 'SQLite file or postgres:// URL (default: the embedded database)')
-    .addHelpText('after', examples('t1 platform seed --demo --db /tmp/p.db'))
-    .action(action(() => import('./seed.ts'), (_args, o) => ({ demo: Boolean(o.demo), db: o.db })));
+    .option('--people <n>', 'also add this many generated people (with registrations, activity and mails) to the demo organisation', wholeNumber(1, 5_000_000))
+    .addHelpText('after', examples('t1 platform seed --demo --db /tmp/p.db', 't1 platform seed --demo --people 1000000 --db /tmp/big.db'))
+    .action(action(() => import('./seed.ts'), (_args, o) => ({ demo: Boolean(o.demo), db: o.db, people: o.people })));
   const token = platform
     .command('token')
     .description('API tokens of a platform database')

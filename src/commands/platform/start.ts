@@ -22,9 +22,17 @@ export interface Options {
   quiet: boolean;
   smtp?: string;
   mailFrom?: string;
+  /** http(s) URL that receives text messages (also T1_SMS_GATEWAY_URL). */
+  smsGateway?: string;
   trustProxy?: string;
   /** Days activity entries and dead links are kept; the platform's default (90) without it. */
   retentionDays?: number;
+  /** Prometheus metrics at /metrics (also T1_METRICS=1). */
+  metrics: boolean;
+  /** Serve /metrics on this port only, not on the public one; implies metrics. */
+  metricsPort?: number;
+  /** Seconds a stop waits for requests and mails in flight. */
+  gracePeriod: number;
 }
 
 function trustProxySetting(value: string | undefined): boolean | string | undefined {
@@ -65,8 +73,11 @@ async function listenOrExplain(platform: Platform, host: string, port: number): 
     return await platform.listen(host, port);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new CliError(`Port ${port} on ${host} is already in use.`, EXIT.failure, 'Pick another with --port, or stop what is using it.');
-    if (code === 'EACCES') throw new CliError(`Not allowed to listen on port ${port}.`, EXIT.failure, 'Ports below 1024 need privileges; pick another with --port.');
+    // The metrics port, when it has one, is bound after the public one.
+    const failed = (error as { port?: number }).port ?? port;
+    const flag = failed === port ? '--port' : '--metrics-port';
+    if (code === 'EADDRINUSE') throw new CliError(`Port ${failed} on ${host} is already in use.`, EXIT.failure, `Pick another with ${flag}, or stop what is using it.`);
+    if (code === 'EACCES') throw new CliError(`Not allowed to listen on port ${failed}.`, EXIT.failure, `Ports below 1024 need privileges; pick another with ${flag}.`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new CliError(`Cannot listen on ${host}: no such address here.`, EXIT.usage, 'Use 127.0.0.1, 0.0.0.0 or an address of this machine.');
     throw error;
   }
@@ -83,6 +94,11 @@ export async function run(options: Options, deps: Deps): Promise<View> {
   }
   const smtp = options.smtp ?? deps.env.T1_SMTP_URL;
   if (smtp && !/^smtps?:\/\//.test(smtp)) throw usageError(`--smtp "${smtp}" must be an smtp:// or smtps:// URL.`);
+  const smsGateway = options.smsGateway ?? deps.env.T1_SMS_GATEWAY_URL;
+  if (smsGateway && !/^https?:\/\//.test(smsGateway)) throw usageError(`--sms-gateway "${smsGateway}" must be an http:// or https:// URL.`);
+  if (smsGateway && !deps.env.T1_SMS_GATEWAY_SECRET) {
+    throw usageError('--sms-gateway needs T1_SMS_GATEWAY_SECRET, the secret its requests are signed with.', 'Generate one with: openssl rand -hex 32');
+  }
   const platform = await openPlatform({
     database: location,
     publicUrl,
@@ -92,8 +108,11 @@ export async function run(options: Options, deps: Deps): Promise<View> {
     logLevel: options.quiet ? 'error' : 'info',
     smtpUrl: options.smtp ?? deps.env.T1_SMTP_URL,
     mailFrom: options.mailFrom,
+    smsGatewayUrl: smsGateway,
     trustProxy: trustProxySetting(options.trustProxy),
     retentionDays: options.retentionDays,
+    metrics: options.metrics || deps.env.T1_METRICS === '1',
+    metricsPort: options.metricsPort,
   });
   let serving = false;
   try {
@@ -120,12 +139,16 @@ export async function run(options: Options, deps: Deps): Promise<View> {
       deps.output.notice('Warning: this is the demo database, whose staff passwords are published; anyone who can reach this address can sign in as an admin.');
     }
     deps.output.notice(platform.delivery ? 'Emails are sent by SMTP.' : 'No SMTP server given (--smtp): emails are kept as "captured", not sent.');
+    if (platform.smsDelivery) deps.output.notice('Text messages are sent through the SMS gateway.');
+    if (platform.metrics) deps.output.notice(`Metrics for Prometheus at ${platform.metricsUrl ?? `${localUrl(url)}/metrics`}.`);
     deps.output.notice('Press Ctrl-C to stop.');
     const stoppedBy = await deps.untilStopped();
+    // A second signal is no longer caught, so it ends the process at once.
+    deps.output.notice(`Stopping (${stoppedBy}): finishing requests and emails in flight, for at most ${options.gracePeriod} s.`);
     return { url, publicUrl, database: describeDatabase(location), seeded, stoppedBy };
   } finally {
     if (serving) removeServing(deps.paths.dataDir, process.pid);
-    await platform.close();
+    await platform.close({ graceMs: options.gracePeriod * 1000 });
   }
 }
 

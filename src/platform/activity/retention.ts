@@ -22,7 +22,17 @@ export const RATE_LIMIT_KEEP_MS = 24 * 60 * 60_000;
 const FIRST_PASS_DELAY_MS = 60_000;
 
 /** The kinds a pruner may delete once dead; 'api' is deliberately absent. */
-export const PRUNABLE_TOKEN_KINDS = ['verify_email', 'magic_link', 'set_password', 'reset_password', 'mfa_enroll', 'login_challenge', 'session'] as const;
+export const PRUNABLE_TOKEN_KINDS = [
+  'verify_email',
+  'magic_link',
+  'set_password',
+  'reset_password',
+  'mfa_enroll',
+  'mfa_setup',
+  'login_challenge',
+  'org_choice',
+  'session',
+] as const;
 
 export interface PruneCounts {
   activity: number;

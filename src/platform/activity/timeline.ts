@@ -1,9 +1,11 @@
 // A person's timeline: their activity entries, the refused attempts made with their
-// address before it matched an account, and the agent actions on them from the audit
-// log, merged by time. Each source is read with its own index in keyset order and the
+// address before it matched an account, the agent actions on them from the audit log,
+// and the codes texted to them from the SMS log (masked number and delivery, never the
+// code), merged by time. Each source is read with its own index in keyset order and the
 // pages are merged, so a person with a long history still answers from an index range.
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { TEXTED_CODE_KIND } from '../../contract/activity.ts';
 import type { Page, TimelineEntry } from '../../contract/schemas.ts';
 import { decodeCursor, encodeCursor } from '../services/cursor.ts';
 import type { Db } from '../storage/database.ts';
@@ -78,8 +80,29 @@ function auditQuery(db: Db, filter: TimelineFilter, key: Key | undefined, userId
     .execute();
 }
 
+function smsQuery(db: Db, filter: TimelineFilter, key: Key | undefined, userId: string) {
+  const direction = filter.order === 'newest' ? 'desc' : 'asc';
+  return db
+    .selectFrom('sms_messages')
+    .select(['id', 'created_at', 'purpose', 'masked_phone', 'status', 'attempts', 'last_error', 'sent_at'])
+    .where('user_id', '=', userId)
+    .$if(filter.since !== undefined, (q) => q.where('created_at', '>=', filter.since!))
+    .where(afterKey(filter.order, 'created_at', 'id', key))
+    .orderBy('created_at', direction)
+    .orderBy('id', direction)
+    .limit(filter.limit + 1)
+    .execute();
+}
+
+/** The SMS log belongs to no event, and its entries are of the mfa group. */
+function wantsTexts(filter: TimelineFilter): boolean {
+  if (filter.eventId !== undefined) return false;
+  return !filter.kinds || filter.kinds.length === 0 || filter.kinds.includes('mfa');
+}
+
 type ActivityResult = Awaited<ReturnType<typeof activityQuery>>[number];
 type AuditResult = Awaited<ReturnType<typeof auditQuery>>[number];
+type SmsResult = Awaited<ReturnType<typeof smsQuery>>[number];
 
 function parseDetail(text: string | null): Record<string, unknown> {
   if (!text) return {};
@@ -141,6 +164,30 @@ function fromAudit(row: AuditResult): TimelineEntry {
   };
 }
 
+function fromSms(row: SmsResult): TimelineEntry {
+  return {
+    id: row.id,
+    at: row.created_at,
+    source: 'activity',
+    kind: TEXTED_CODE_KIND,
+    outcome: row.status === 'failed' ? 'failed' : 'ok',
+    reason: null,
+    eventSlug: null,
+    email: null,
+    detail: { purpose: row.purpose, maskedPhone: row.masked_phone, status: row.status, attempts: Number(row.attempts), lastError: row.last_error, sentAt: row.sent_at },
+    cause: null,
+    actor: null,
+    browser: null,
+    network: null,
+    requestId: null,
+    tokenId: null,
+    emailId: null,
+    webhookId: null,
+    ticket: null,
+    note: null,
+  };
+}
+
 /** A page of the timeline of a person (or of an address no account has). */
 export async function timeline(db: Db, subject: TimelineSubject, filter: TimelineFilter): Promise<Page<TimelineEntry>> {
   const key = filter.cursor ? (decodeCursor(filter.cursor, cursorShape) as Key) : undefined;
@@ -152,6 +199,7 @@ export async function timeline(db: Db, subject: TimelineSubject, filter: Timelin
     readsActivity && subject.userId ? activityQuery(db, activityFilter, key, 'user', subject).then((rows) => rows.map(fromActivity)) : [],
     readsActivity ? activityQuery(db, activityFilter, key, 'address', subject).then((rows) => rows.map(fromActivity)) : [],
     wantsAgents && subject.userId ? auditQuery(db, filter, key, subject.userId).then((rows) => rows.map(fromAudit)) : [],
+    wantsTexts(filter) && subject.userId ? smsQuery(db, filter, key, subject.userId).then((rows) => rows.map(fromSms)) : [],
   ]);
   const sign = filter.order === 'newest' ? -1 : 1;
   const merged = sources.flat().sort((a, b) => sign * (a.at === b.at ? (a.id < b.id ? -1 : 1) : a.at < b.at ? -1 : 1));

@@ -1,10 +1,11 @@
 // Sends queued emails from the outbox. Several platform instances may share one
-// database, so each mail is claimed with a lease by a conditional UPDATE before it is
-// sent; a lease left behind by a crashed instance expires and the mail becomes due again.
+// database, so each mail is claimed with a lease before it is sent (on SQLite by a
+// conditional UPDATE, on PostgreSQL a batch at a time with FOR UPDATE SKIP LOCKED); a lease
+// left behind by a crashed instance expires and the mail becomes due again.
 // Delivery is at least once; send() says when a mail can go twice.
 // Mails go out a few at a time over a pool of SMTP connections, one person's mails one
 // after another, oldest first: never two of one person's mails in flight at once.
-import { sql } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { Transporter } from 'nodemailer';
 import { SYSTEM_ORIGIN } from '../activity/origin.ts';
 import { databaseActivityWriter, recordActivity, type ActivityWriter } from '../activity/record.ts';
@@ -47,6 +48,8 @@ export interface MailDeliveryOptions {
   tokens?: TokenGenerator;
   /** Mails in flight at once (each person's one at a time). Default 12. */
   concurrency?: number;
+  /** Counts sent mails and failed attempts (the platform's metrics, when on). */
+  counters?: { mailSent(): void; mailFailed(gaveUp: boolean): void };
 }
 
 export interface MailDelivery {
@@ -54,8 +57,11 @@ export interface MailDelivery {
   start(): void;
   /** Runs the next pass now rather than after the poll interval (after the current one, if busy). */
   wake(): void;
-  /** Stops polling and waits for the pass in flight, if any. */
-  stop(): Promise<void>;
+  /**
+   * Stops taking mail, waits (at most `graceMs`) for the mails being sent, and hands
+   * back the ones it claimed but did not start, so another instance sends them at once.
+   */
+  stop(graceMs?: number): Promise<void>;
   /** One pass over due mail; resolves to the number sent. */
   deliverDue(): Promise<number>;
 }
@@ -84,6 +90,10 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
   const activityDeps = { clock, tokens, origin: SYSTEM_ORIGIN, activity: options.activity ?? databaseActivityWriter(tokens) };
 
   const iso = (offsetMs = 0): string => new Date(clock.now().getTime() + offsetMs).toISOString();
+  // PostgreSQL claims batches with row locks; SQLite, one writer at a time, claims mail by mail.
+  const onPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const byAge = (a: { created_at: string; id: string }, b: { created_at: string; id: string }): number =>
+    a.created_at === b.created_at ? (a.id < b.id ? -1 : 1) : a.created_at < b.created_at ? -1 : 1;
 
   function dueIds(now: string): Promise<{ id: string; user_id: string | null; recipient: string; created_at: string }[]> {
     return db
@@ -133,7 +143,89 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
 
   type Due = Awaited<ReturnType<typeof dueIds>>[number];
 
+  /**
+   * PostgreSQL: a batch of due mail claimed in one transaction. FOR UPDATE SKIP LOCKED
+   * lets instances claiming at the same moment take different rows rather than wait on
+   * each other's locks; the lease set before commit keeps the rows theirs afterwards.
+   * Only a person's oldest due mail qualifies, and only while no mail of theirs is leased.
+   * An older due mail counts even while another instance's claim holds it locked (it is
+   * still unleased in this snapshot), so two instances never take two mails of one person.
+   * Mails to no account are held to the same rule by address.
+   */
+  async function claimBatch(limit: number): Promise<Due[]> {
+    const now = iso();
+    return db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .selectFrom('emails as e')
+        .select(['e.id', 'e.user_id', 'e.recipient', 'e.created_at'])
+        .where('e.status', '=', 'queued')
+        .where('e.next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('e.lease_until', 'is', null), eb('e.lease_until', '<', now)]))
+        .where((eb) => {
+          const others = () => eb.selectFrom('emails as other').select(sql<number>`1`.as('one')).whereRef('other.id', '!=', 'e.id').where('other.status', '=', 'queued');
+          // In flight, or due and older (in the order the queue is sent).
+          const ahead = sql<boolean>`(other.lease_until >= ${now} or (other.next_attempt_at <= ${now} and (other.created_at, other.id) < (e.created_at, e.id)))`;
+          return eb.and([
+            eb.not(eb.exists(others().whereRef('other.user_id', '=', 'e.user_id').where(ahead))),
+            eb.or([eb('e.user_id', 'is not', null), eb.not(eb.exists(others().where('other.user_id', 'is', null).whereRef('other.recipient', '=', 'e.recipient').where(ahead)))]),
+          ]);
+        })
+        .orderBy('e.next_attempt_at')
+        .orderBy('e.id')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked()
+        .execute();
+      if (rows.length > 0) {
+        await trx
+          .updateTable('emails')
+          .set({ lease_until: iso(leaseMs), updated_at: now })
+          .where('id', 'in', rows.map((row) => row.id))
+          .execute();
+      }
+      return rows;
+    });
+  }
+
+  /**
+   * PostgreSQL: claim a small batch, send it, claim the next, until no more is due or a
+   * pass's worth went out. Batches stay small so their leases cannot run out while they
+   * wait for the SMTP pool.
+   */
+  async function passInBatches(): Promise<{ due: number; sent: number }> {
+    const claimSize = concurrency * 2;
+    let claimed = 0;
+    let sent = 0;
+    for (;;) {
+      const batch = await claimBatch(claimSize);
+      claimed += batch.length;
+      // A batch holds one mail per person; mails to no account go one after another per address.
+      const queues = new Map<string, Due[]>();
+      for (const mail of batch) {
+        const person = mail.user_id ?? `address:${mail.recipient.toLowerCase()}`;
+        queues.set(person, [...(queues.get(person) ?? []), mail]);
+      }
+      const waiting = [...queues.values()].map((mails) => mails.sort(byAge));
+      const worker = async () => {
+        for (let mails = waiting.shift(); mails; mails = waiting.shift()) {
+          for (const mail of mails) {
+            if (!(await send(mail.id))) break;
+            sent += 1;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, waiting.length) }, worker));
+      if (stopping || batch.length < claimSize || claimed >= BATCH_SIZE) break;
+    }
+    return { due: Math.min(claimed, BATCH_SIZE), sent };
+  }
+
   async function send(id: string): Promise<boolean> {
+    if (stopping) {
+      // Claimed, but stopping came first: released by stop() rather than sent.
+      unsent.add(id);
+      return false;
+    }
     const row = await db
       .selectFrom('emails')
       .select(['recipient', 'subject', 'body_sealed', 'message_id', 'org_id', 'user_id', 'event_id', 'template'])
@@ -171,6 +263,7 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
         .returning('attempts')
         .executeTakeFirst();
       if (!marked) return;
+      options.counters?.mailSent();
       const attempts = Number(marked.attempts);
       await recordActivity(trx, activityDeps, { ...aboutMail(id, row), kind: 'mail.sent', detail: { template: row.template, subject: row.subject, attempts } });
     });
@@ -216,6 +309,7 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
       return { attempts, giveUp, nextAttemptAt };
     });
     if (!outcome) return;
+    options.counters?.mailFailed(outcome.giveUp);
     log(
       outcome.giveUp
         ? `Email ${id} failed after ${outcome.attempts} attempts: ${message}`
@@ -224,6 +318,7 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
   }
 
   async function pass(): Promise<{ due: number; sent: number }> {
+    if (onPostgres) return passInBatches();
     const due = await dueIds(iso());
     // One queue per person, oldest first; queues run side by side, each one mail at a time.
     const queues = new Map<string, Due[]>();
@@ -231,7 +326,7 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
       const person = mail.user_id ?? `address:${mail.recipient.toLowerCase()}`;
       queues.set(person, [...(queues.get(person) ?? []), mail]);
     }
-    const waiting = [...queues.values()].map((mails) => mails.sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? -1 : 1) : a.created_at < b.created_at ? -1 : 1)));
+    const waiting = [...queues.values()].map((mails) => mails.sort(byAge));
     let sent = 0;
     const worker = async () => {
       for (let mails = waiting.shift(); mails; mails = waiting.shift()) {
@@ -247,6 +342,8 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
   }
 
   let running = false;
+  let stopping = false;
+  const unsent = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> | undefined;
   let woken = false;
@@ -273,10 +370,30 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
       });
   }
 
+  /**
+   * Gives back the leases of mails claimed and never started. Only a lease still running
+   * is this instance's: once it lapses another instance may hold the mail.
+   */
+  async function releaseUnsent(): Promise<void> {
+    const ids = [...unsent];
+    unsent.clear();
+    if (ids.length === 0) return;
+    const now = iso();
+    const released = await db
+      .updateTable('emails')
+      .set({ lease_until: null, updated_at: now })
+      .where('id', 'in', ids)
+      .where('status', '=', 'queued')
+      .where('lease_until', '>', now)
+      .executeTakeFirst();
+    log(`Released ${Number(released.numUpdatedRows)} claimed email(s) for another instance to send.`);
+  }
+
   return {
     start() {
       if (running) return;
       running = true;
+      stopping = false;
       if (!inFlight && !timer) schedule(0);
     },
     wake() {
@@ -288,17 +405,29 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
         schedule(0);
       }
     },
-    async stop() {
+    async stop(graceMs = Number.POSITIVE_INFINITY) {
       running = false;
+      stopping = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
-      await inFlight;
+      if (inFlight) await settledWithin(inFlight, graceMs);
+      await releaseUnsent();
       transport.close?.();
     },
     async deliverDue() {
       return (await pass()).sent;
     },
   };
+}
+
+/** Waits for `work`, or `ms` at most: a mail still being sent then keeps its lease until it lapses. */
+function settledWithin(work: Promise<unknown>, ms: number): Promise<unknown> {
+  if (!Number.isFinite(ms)) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 // SMTP errors name the server's reply, never the message; keep them short for the row.

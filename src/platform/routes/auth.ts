@@ -1,14 +1,20 @@
-// Staff sign-in for t1 (no bearer token yet): password, then the second factor.
+// Staff sign-in for t1 (no bearer token yet): password, the organisation when several
+// fit, then the second factor.
 import type { FastifyInstance } from 'fastify';
-import { staffLoginBodySchema, staffMfaBodySchema } from '../../contract/schemas.ts';
+import { staffLoginBodySchema, staffMfaBodySchema, staffOrganisationBodySchema } from '../../contract/schemas.ts';
 import type { PlatformContext } from '../context.ts';
-import { staffPasswordLogin, staffSecondFactor } from '../services/staff-login.ts';
+import { staffChooseOrganisation, staffPasswordLogin, staffSecondFactor } from '../services/staff-login.ts';
 import { parseInput } from './validation.ts';
 
 export function authRoutes(app: FastifyInstance, ctx: PlatformContext): void {
   app.post('/v1/auth/login', async (request) => {
     const body = parseInput(staffLoginBodySchema, request.body, 'body');
-    return staffPasswordLogin(ctx, body.email, body.password, request.ip);
+    return staffPasswordLogin(ctx, body.email, body.password, request.ip, body.organisation);
+  });
+
+  app.post('/v1/auth/organisation', async (request) => {
+    const body = parseInput(staffOrganisationBodySchema, request.body, 'body');
+    return staffChooseOrganisation(ctx, body.challenge, body.organisation);
   });
 
   app.post('/v1/auth/mfa', async (request) => {

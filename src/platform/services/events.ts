@@ -27,13 +27,13 @@ export async function findEventRow(db: Db, orgId: string, ref: string): Promise<
 const cursorSchema = z.tuple([z.string().max(40), z.string().max(100)]);
 
 
+/** Read from the counters the registrations' triggers keep (migration 0011), which count COUNTED_STATUSES. */
 async function registrantCounts(db: Db, eventIds: string[]): Promise<Map<string, number>> {
   if (eventIds.length === 0) return new Map();
   const rows = await db
-    .selectFrom('registrations')
-    .select(['event_id', (eb) => eb.fn.countAll<number>().as('count')])
+    .selectFrom('event_registrant_counts')
+    .select(['event_id', (eb) => eb.fn.sum<number>('registrants').as('count')])
     .where('event_id', 'in', eventIds)
-    .where('status', 'in', COUNTED_STATUSES)
     .groupBy('event_id')
     .execute();
   return new Map(rows.map((row) => [row.event_id, Number(row.count)]));
@@ -100,5 +100,6 @@ export async function getEvent(
       loginLinkMinutes: event.magic_link_ttl_minutes,
       setPasswordMinutes: event.set_password_ttl_minutes,
     },
+    webhookSecretSet: event.webhook_secret_sealed !== null,
   };
 }

@@ -1,21 +1,27 @@
-// Two-factor authentication for people: status for agents, enrollment links (24 hours,
-// one pending at a time), confirming an enrollment with a first code, and removal by an
-// admin after identity checks. Nobody but the person ever sees the secret.
+// Two-factor authentication for people: status for agents (each method: the app, text
+// messages; recovery codes; what is pending), enrollment links (24 hours, one pending at
+// a time), confirming an enrollment with a first code, and removal by an admin after
+// identity checks. Nobody but the person ever sees the secret.
 import type { IssuedLinkView, MfaStatus } from '../../contract/schemas.ts';
 import type { PlatformContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import type { Db } from '../storage/database.ts';
-import type { TokenRow, UserRow } from '../storage/schema.ts';
+import type { OrganisationRow, TokenRow, UserRow } from '../storage/schema.ts';
 import { IDENTITY_CHECK_VALID_MINUTES } from './identity-check.ts';
 import { issueLink, pendingLink } from './link-tokens.ts';
 import { notifyPerson } from './notify.ts';
+import { SETUP_KIND } from './self-service-mfa.ts';
+import { allowedMethods, pendingSmsEnrollment, removeSmsMethod, smsMethod, type SmsSubject } from './sms-mfa.ts';
 import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes.ts';
 import { acceptTotp, newTotpSecret } from './totp.ts';
 import { endAllWebSessions } from './web-session.ts';
 
 export const ENROLLMENT_LINK_MINUTES = 24 * 60;
 
-export async function mfaStatus(db: Db, ctx: PlatformContext, user: UserRow, orgPolicy: string): Promise<MfaStatus> {
+export async function mfaStatus(db: Db, ctx: PlatformContext, user: UserRow, org: OrganisationRow): Promise<MfaStatus> {
+  const subject = smsSubjectOf(user);
+  const sms = await smsMethod(db, subject);
+  const enrolled = user.mfa_confirmed_at !== null || sms !== null;
   const left = await db
     .selectFrom('recovery_codes')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -23,14 +29,25 @@ export async function mfaStatus(db: Db, ctx: PlatformContext, user: UserRow, org
     .where('used_at', 'is', null)
     .executeTakeFirstOrThrow();
   const pending = await pendingLink(db, ctx.clock, user.id, 'mfa_enroll');
+  const pendingApp = pending ? { createdAt: pending.created_at, expiresAt: pending.expires_at! } : null;
   return {
     email: user.email,
-    enrolled: user.mfa_confirmed_at !== null,
-    enrolledAt: user.mfa_confirmed_at,
-    recoveryCodesLeft: user.mfa_confirmed_at ? Number(left.n) : 0,
-    requiredByOrganisation: orgPolicy === 'everyone',
-    pendingEnrollment: pending ? { createdAt: pending.created_at, expiresAt: pending.expires_at! } : null,
+    enrolled,
+    enrolledAt: user.mfa_confirmed_at ?? sms?.confirmedAt ?? null,
+    recoveryCodesLeft: enrolled ? Number(left.n) : 0,
+    requiredByOrganisation: org.mfa_policy === 'everyone',
+    pendingEnrollment: pendingApp,
+    methods: {
+      app: user.mfa_secret_enc !== null && user.mfa_confirmed_at !== null ? { enrolledAt: user.mfa_confirmed_at } : null,
+      sms,
+    },
+    pending: { app: pendingApp, sms: await pendingSmsEnrollment(db, ctx, subject) },
+    allowedMethods: allowedMethods(org),
   };
+}
+
+function smsSubjectOf(user: UserRow): SmsSubject {
+  return { kind: 'user', id: user.id, orgId: user.org_id };
 }
 
 /** A new enrollment link; it replaces any pending one. The secret rides sealed on it. */
@@ -113,9 +130,11 @@ export async function enableEnrollment(trx: Db, ctx: PlatformContext, link: Toke
   return replaceRecoveryCodes(trx, ctx, { userId: link.user_id! });
 }
 
-/** Removes 2FA: secret, recovery codes and any pending enrollment. */
-export async function clearMfa(trx: Db, ctx: PlatformContext, userId: string): Promise<void> {
+/** Removes 2FA: both methods (app secret, text-message phone), recovery codes and any pending enrollment. */
+export async function clearMfa(trx: Db, ctx: PlatformContext, user: UserRow): Promise<void> {
+  const userId = user.id;
   const now = ctx.clock.now().toISOString();
+  await removeSmsMethod(trx, ctx, smsSubjectOf(user));
   await trx
     .updateTable('users')
     .set({ mfa_secret_enc: null, mfa_confirmed_at: null, mfa_last_step: null, updated_at: now })
@@ -172,13 +191,28 @@ export function identityProof(questions: string[], proof: VerificationProof, fre
   return `identity checklist confirmed (${questions.length} checks)`;
 }
 
+/**
+ * An admin's removal after identity checks: every method (app, text messages), the
+ * recovery codes, and whatever is still pending (enrollment links, phone codes, a setup
+ * begun on the account page).
+ */
 export async function resetMfa(
   trx: Db,
   ctx: PlatformContext,
   input: { orgName: string; user: UserRow },
 ) {
-  const removed = input.user.mfa_confirmed_at !== null;
-  await clearMfa(trx, ctx, input.user.id);
+  const subject = smsSubjectOf(input.user);
+  // A phone still waiting for its code was no second factor yet.
+  const removed = input.user.mfa_confirmed_at !== null || (await smsMethod(trx, subject)) !== null;
+  await clearMfa(trx, ctx, input.user);
+  await trx
+    .updateTable('tokens')
+    .set({ revoked_at: ctx.clock.now().toISOString() })
+    .where('user_id', '=', input.user.id)
+    .where('kind', '=', SETUP_KIND)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .execute();
   // An admin's removal after identity checks also settles an enrollment still owed.
   await trx.updateTable('users').set({ mfa_enrollment_required: 0 }).where('id', '=', input.user.id).execute();
   // Telling someone their 2FA was removed when they had none would only alarm them.
@@ -207,6 +241,11 @@ export async function acceptSecondFactor(
       .executeTakeFirst();
     return Number(updated.numUpdatedRows) === 1 ? 'code' : null;
   }
+  return (await acceptRecoveryCode(trx, ctx, owner, code)) ? 'recovery_code' : null;
+}
+
+/** Uses up one of the owner's recovery codes; false when `code` is none of the unused ones. */
+export async function acceptRecoveryCode(trx: Db, ctx: PlatformContext, owner: { kind: 'user' | 'staff'; id: string }, code: string): Promise<boolean> {
   const column = owner.kind === 'user' ? 'user_id' : 'staff_id';
   const used = await trx
     .updateTable('recovery_codes')
@@ -215,6 +254,6 @@ export async function acceptSecondFactor(
     .where('hash', '=', hashRecoveryCode(code))
     .where('used_at', 'is', null)
     .executeTakeFirst();
-  return Number(used.numUpdatedRows) === 1 ? 'recovery_code' : null;
+  return Number(used.numUpdatedRows) === 1;
 }
 

@@ -156,7 +156,7 @@ export async function completePasswordLink(
   let enrollmentUrl: string | null = null;
   const replaceMfa = link.kind === 'reset_password' && (user.mfa_confirmed_at !== null || org.mfa_policy === 'everyone');
   if (replaceMfa) {
-    await clearMfa(trx, ctx, user.id);
+    await clearMfa(trx, ctx, user);
     await trx.updateTable('users').set({ mfa_enrollment_required: 1 }).where('id', '=', user.id).execute();
     if (user.mfa_confirmed_at !== null) await recordActivity(trx, ctx, { ...about, kind: 'mfa.removed', detail: { cause: 'password_reset' } });
     const cleared = { ...user, mfa_confirmed_at: null, mfa_secret_enc: null };

@@ -41,16 +41,21 @@ export async function hitRateLimit(db: Db, clock: Clock, limit: RateLimit, subje
   };
 }
 
+/** A 429 from a named limit; the name is counted in the metrics, never sent to the client. */
+export class RateLimitedError extends HttpError {
+  readonly limit: string;
+
+  constructor(limit: string, message: string, retryAfterSeconds: number) {
+    super('rate_limited', message, { retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
+    this.limit = limit;
+  }
+}
+
 /** Counts a hit and throws 429 (with Retry-After) once the window's allowance is spent. */
 export async function enforceRateLimit(db: Db, clock: Clock, limit: RateLimit, subject: string, what: string): Promise<void> {
   const decision = await hitRateLimit(db, clock, limit, subject);
   if (!decision.allowed) {
-    throw new HttpError(
-      'rate_limited',
-      `Too many ${what}; try again in ${decision.retryAfterSeconds} seconds.`,
-      { retryAfterSeconds: decision.retryAfterSeconds },
-      { 'retry-after': String(decision.retryAfterSeconds) },
-    );
+    throw new RateLimitedError(limit.name, `Too many ${what}; try again in ${decision.retryAfterSeconds} seconds.`, decision.retryAfterSeconds);
   }
 }
 

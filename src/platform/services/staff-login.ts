@@ -1,20 +1,27 @@
-// Staff sign-in for t1: email and password, then an authenticator code (or a recovery
-// code) when the organisation requires 2FA for staff or the member enrolled. A member
+// Staff sign-in for t1: email and password, then an authenticator code, a code texted to
+// the member's phone where the organisation allows text messages, or a recovery code,
+// when the organisation requires 2FA for staff or the member enrolled. A member
 // who must use 2FA and has not enrolled is enrolled on the spot. Guessing is slowed by
 // per-account and per-address limits and growing delays; ten failed attempts in a row
 // (passwords and codes alike) lock the account for 30 minutes (see attempt-lock.ts).
+// Staff rows are per organisation: an address on several is checked against each, and a
+// password that fits more than one leads to a choice of organisation (named in the
+// request, or picked from the list the answer offers, which only the password opens).
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { StaffLoginResult } from '../../contract/schemas.ts';
+import type { StaffLoginResult, StaffOrganisationChoice } from '../../contract/schemas.ts';
 import type { StaffRole } from '../../contract/vocabulary.ts';
 import { storeToken } from './token-store.ts';
 import type { PlatformContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import { verifyPasswordOrDummy } from '../passwords.ts';
+import type { Db } from '../storage/database.ts';
 import type { StaffRow, TokenRow } from '../storage/schema.ts';
 import { liveToken } from './link-tokens.ts';
-import { acceptSecondFactor, replaceRecoveryCodes } from './mfa.ts';
+import { acceptRecoveryCode, acceptSecondFactor, replaceRecoveryCodes } from './mfa.ts';
+import { sendSignInCode, smsMethod, verifySignInCode, type SmsCodeRefusal, type SmsSubject } from './sms-mfa.ts';
+import { parseMfaMethods } from '../../contract/mfa-methods.ts';
 import { clearRateLimit, enforceRateLimit, type RateLimit } from './rate-limit.ts';
-import { accountAttempts, attemptFailed, attemptSucceeded, reserveAttempt, unknownAddressAttempts } from './attempt-lock.ts';
+import { accountAttempts, attemptFailed, attemptSucceeded, reserveAttempt, unknownAddressAttempts, type Reservation } from './attempt-lock.ts';
 import type { Clock } from '../clock.ts';
 import { acceptTotp, formatSetupKey, newTotpSecret, otpauthUri } from './totp.ts';
 
@@ -29,8 +36,20 @@ export const STAFF_LOGIN_PER_IP: RateLimit = { name: 'staff-login-ip', max: 50, 
 export const STAFF_CODE_PER_ACCOUNT: RateLimit = { name: 'staff-code-account', max: 5, windowSeconds: 5 * 60 };
 
 
-function mustUseMfa(policy: string, staff: StaffRow): boolean {
-  return policy === 'staff' || policy === 'everyone' || staff.mfa_confirmed_at !== null;
+/** What the second step of a member's sign-in is: none, their app, a texted code, or enrolling the app now. */
+type SecondFactor = { kind: 'none' } | { kind: 'app' } | { kind: 'sms'; maskedPhone: string } | { kind: 'enroll' };
+
+function staffSubject(staff: StaffRow): SmsSubject {
+  return { kind: 'staff', id: staff.id, orgId: staff.org_id };
+}
+
+async function secondFactorOf(db: Db, member: Membership): Promise<SecondFactor> {
+  if (member.mfa_confirmed_at && member.mfa_secret_enc) return { kind: 'app' };
+  // A phone counts only while the organisation allows text messages.
+  const sms = parseMfaMethods(member.mfa_methods).includes('sms') ? await smsMethod(db, staffSubject(member)) : null;
+  if (sms) return { kind: 'sms', maskedPhone: sms.maskedPhone };
+  const required = member.mfa_policy === 'staff' || member.mfa_policy === 'everyone' || member.mfa_confirmed_at !== null;
+  return required ? { kind: 'enroll' } : { kind: 'none' };
 }
 
 function issueToken(ctx: PlatformContext, staff: StaffRow, kind: 'session' | 'login_challenge', minutes: number, payloadSealed: string | null = null) {
@@ -58,8 +77,9 @@ async function session(ctx: PlatformContext, staff: StaffRow, recoveryCodes: str
 }
 
 const BAD_CREDENTIALS = 'The email or password is not correct.';
-// Unknown addresses count their attempts too, so they lock like real accounts.
 const UNKNOWN_ADDRESS_COUNTER = 'staff-login-unknown';
+/** The token kind of a sign-in waiting for the organisation to be picked. */
+const ORGANISATION_CHOICE = 'org_choice';
 
 // Answered like a rate limit (429 with Retry-After): the caller is to come back later, not
 // to try other credentials.
@@ -73,37 +93,173 @@ function lockedError(clock: Clock, until: string): HttpError {
   );
 }
 
-export async function staffPasswordLogin(ctx: PlatformContext, email: string, password: string, ip: string): Promise<StaffLoginResult> {
-  await enforceRateLimit(ctx.db, ctx.clock, STAFF_LOGIN_PER_IP, ip, 'sign-in attempts from this address');
-  await enforceRateLimit(ctx.db, ctx.clock, STAFF_LOGIN_PER_ACCOUNT, email, 'sign-in attempts for this account');
-  const row = await ctx.db
+/** A staff row with what sign-in needs of its organisation. */
+type Membership = StaffRow & { mfa_policy: string; mfa_methods: string; org_name: string };
+
+function memberships(db: Db) {
+  return db
     .selectFrom('staff')
     .innerJoin('organisations', 'organisations.id', 'staff.org_id')
     .selectAll('staff')
-    .select('organisations.mfa_policy')
-    .where('staff.email', '=', email)
-    .orderBy('staff.created_at')
-    .executeTakeFirst();
-  const attempts = row ? accountAttempts('staff', row.id) : unknownAddressAttempts(UNKNOWN_ADDRESS_COUNTER, email);
-  // Counted before the check: of a burst, only the first ten reach argon2.
+    .select(['organisations.mfa_policy', 'organisations.mfa_methods', 'organisations.name as org_name']);
+}
+
+/** The membership an answer names, by organisation id or name (any case); several when a name is shared. */
+function named(choices: Membership[], organisation: string): Membership[] {
+  const byId = choices.filter((m) => m.org_id === organisation);
+  if (byId.length > 0) return byId;
+  const wanted = organisation.toLowerCase();
+  return choices.filter((m) => m.org_name.toLowerCase() === wanted);
+}
+
+function choiceList(choices: Membership[]): StaffOrganisationChoice[] {
+  return choices.map((m) => ({ id: m.org_id, name: m.org_name }));
+}
+
+// Only ever said to someone whose password was right: the list is theirs to see.
+function unknownOrganisation(choices: Membership[], organisation: string, matches: number): HttpError {
+  const listed = choices.map((m) => `${m.org_name} (${m.org_id})`).join(', ');
+  const message =
+    matches > 1
+      ? `Several of your organisations are called "${organisation}"; name one by its id: ${listed}.`
+      : `You are not staff of an organisation "${organisation}". Yours: ${listed}.`;
+  return new HttpError('validation_failed', message, {
+    reason: matches > 1 ? 'ambiguous_organisation' : 'unknown_organisation',
+    fields: [{ field: 'body.organisation', message: matches > 1 ? 'names several organisations' : 'is not one of your organisations' }],
+    organisations: choiceList(choices),
+  });
+}
+
+export async function staffPasswordLogin(ctx: PlatformContext, email: string, password: string, ip: string, organisation?: string): Promise<StaffLoginResult> {
+  await enforceRateLimit(ctx.db, ctx.clock, STAFF_LOGIN_PER_IP, ip, 'sign-in attempts from this address');
+  await enforceRateLimit(ctx.db, ctx.clock, STAFF_LOGIN_PER_ACCOUNT, email, 'sign-in attempts for this account');
+  // One staff row per organisation that has this address.
+  const rows = await memberships(ctx.db).where('staff.email', '=', email).orderBy('organisations.name').orderBy('staff.org_id').execute();
+  if (rows.length === 0) return unknownAddress(ctx, email, password);
+  // Counted before the check on every account of the address: of a burst, only the first ten reach argon2.
+  const reservations: Reservation[] = [];
+  for (const row of rows) reservations.push(await reserveAttempt(ctx.db, ctx.clock, accountAttempts('staff', row.id)));
+  const open = rows.filter((_, i) => reservations[i]!.kind === 'check');
+  if (open.length === 0) throw lockedError(ctx.clock, latest(reservations.map((r) => (r.kind === 'locked' ? r.until : null)))!);
+  // Side by side, so an address with several accounts answers about as fast as one with one.
+  const valid = await Promise.all(open.map((row) => verifyPasswordOrDummy(row.password_hash, password)));
+  const fits = open.filter((_, i) => valid[i]);
+  if (fits.length === 0) return wrongPassword(ctx, rows, reservations);
+  const matches = organisation === undefined ? null : named(fits, organisation);
+  const chosen = matches === null ? (fits.length === 1 ? fits[0]! : null) : matches.length === 1 ? matches[0]! : null;
+  // A password that fits one account is no guess at the others: their attempt is taken
+  // back, also when the organisation named is none of those the password opens.
+  for (const row of open) {
+    if (row === chosen) continue;
+    await attemptSucceeded(ctx.db, ctx.clock, accountAttempts('staff', row.id), 'first_factor');
+  }
+  await clearRateLimit(ctx.db, STAFF_LOGIN_PER_ACCOUNT, email);
+  if (matches !== null && !chosen) throw unknownOrganisation(fits, organisation!, matches.length);
+  if (!chosen) return organisationChoice(ctx, email, fits);
+  // The run ends here unless a code is still to come, which then counts on.
+  const factor = await secondFactorOf(ctx.db, chosen);
+  const settled = await attemptSucceeded(ctx.db, ctx.clock, accountAttempts('staff', chosen.id), factor.kind === 'none' ? 'sign_in' : 'first_factor');
+  if (settled.kind === 'locked') throw lockedError(ctx.clock, settled.until);
+  return nextStep(ctx, chosen, factor);
+}
+
+function pick(fits: Membership[], organisation: string): Membership {
+  const matches = named(fits, organisation);
+  if (matches.length !== 1) throw unknownOrganisation(fits, organisation, matches.length);
+  return matches[0]!;
+}
+
+/** When the last of the locks in force runs out, or null when none is. */
+function latest(untils: (string | null)[]): string | null {
+  return untils.filter((u): u is string => u !== null).sort().at(-1) ?? null;
+}
+
+// Unknown addresses count their attempts too, so they lock like real accounts.
+async function unknownAddress(ctx: PlatformContext, email: string, password: string): Promise<never> {
+  const attempts = unknownAddressAttempts(UNKNOWN_ADDRESS_COUNTER, email);
   const reservation = await reserveAttempt(ctx.db, ctx.clock, attempts);
   if (reservation.kind === 'locked') throw lockedError(ctx.clock, reservation.until);
-  const valid = await verifyPasswordOrDummy(row?.password_hash ?? null, password);
-  if (!row || !row.password_hash || !valid) {
-    const { lockedUntil } = await attemptFailed(ctx.db, ctx.clock, attempts);
-    const delay = ctx.signInDelayMs(reservation.attempt);
-    if (delay > 0) await sleep(delay);
-    throw lockedUntil ? lockedError(ctx.clock, lockedUntil) : new HttpError('unauthenticated', BAD_CREDENTIALS);
+  await verifyPasswordOrDummy(null, password);
+  const { lockedUntil } = await attemptFailed(ctx.db, ctx.clock, attempts);
+  const delay = ctx.signInDelayMs(reservation.attempt);
+  if (delay > 0) await sleep(delay);
+  throw lockedUntil ? lockedError(ctx.clock, lockedUntil) : new HttpError('unauthenticated', BAD_CREDENTIALS);
+}
+
+// A locked account's password is not checked (that would let guessing go on past the
+// lock), so a password that opened none of the others may be the locked one's: the
+// answer names the lock, as it does for an address with one account (or with none).
+async function wrongPassword(ctx: PlatformContext, rows: Membership[], reservations: Reservation[]): Promise<never> {
+  const locks: (string | null)[] = [];
+  let run = 0;
+  for (const [i, row] of rows.entries()) {
+    const reservation = reservations[i]!;
+    if (reservation.kind === 'locked') {
+      locks.push(reservation.until);
+      continue;
+    }
+    run = Math.max(run, reservation.attempt);
+    locks.push((await attemptFailed(ctx.db, ctx.clock, accountAttempts('staff', row.id))).lockedUntil);
   }
-  const { mfa_policy: policy, ...staff } = row;
-  // The run ends here unless a code is still to come, which then counts on.
-  const settled = await attemptSucceeded(ctx.db, ctx.clock, accountAttempts('staff', staff.id), mustUseMfa(policy, staff) ? 'first_factor' : 'sign_in');
-  if (settled.kind === 'locked') throw lockedError(ctx.clock, settled.until);
-  await clearRateLimit(ctx.db, STAFF_LOGIN_PER_ACCOUNT, email);
-  if (!mustUseMfa(policy, staff)) return session(ctx, staff, null);
-  if (staff.mfa_confirmed_at && staff.mfa_secret_enc) {
+  const delay = ctx.signInDelayMs(run);
+  if (delay > 0) await sleep(delay);
+  const until = latest(locks);
+  throw until ? lockedError(ctx.clock, until) : new HttpError('unauthenticated', BAD_CREDENTIALS);
+}
+
+async function organisationChoice(ctx: PlatformContext, email: string, fits: Membership[]): Promise<StaffLoginResult> {
+  const { token, expiresAt } = await storeToken(ctx.db, ctx, {
+    kind: ORGANISATION_CHOICE,
+    idPrefix: 'chl',
+    orgId: fits[0]!.org_id,
+    staffId: fits[0]!.id,
+    minutes: CHALLENGE_MINUTES,
+    createdBy: email,
+    payloadSealed: ctx.secrets.seal(JSON.stringify(fits.map((m) => m.id))),
+  });
+  return { next: 'choose_organisation', challenge: token, expiresAt: expiresAt!, organisations: choiceList(fits) };
+}
+
+/** The second step for staff of several organisations: the one they picked. */
+export async function staffChooseOrganisation(ctx: PlatformContext, challenge: string, organisation: string): Promise<StaffLoginResult> {
+  const row = await liveToken(ctx.db, ctx.clock, ORGANISATION_CHOICE, challenge);
+  if (!row?.payload_sealed) throw new HttpError('unauthenticated', 'The sign-in has expired or was already completed; start again.');
+  const ids = JSON.parse(ctx.secrets.open(row.payload_sealed)) as string[];
+  const fits = await memberships(ctx.db).where('staff.id', 'in', ids).orderBy('organisations.name').orderBy('staff.org_id').execute();
+  // A wrong name leaves the choice open, so the caller can pick again.
+  const chosen = pick(fits, organisation);
+  const used = await ctx.db
+    .updateTable('tokens')
+    .set({ used_at: ctx.clock.now().toISOString() })
+    .where('id', '=', row.id)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(used.numUpdatedRows) !== 1) throw new HttpError('unauthenticated', 'This sign-in was already completed; start again.');
+  const factor = await secondFactorOf(ctx.db, chosen);
+  if (factor.kind === 'none') {
+    const settled = await attemptSucceeded(ctx.db, ctx.clock, accountAttempts('staff', chosen.id), 'sign_in');
+    if (settled.kind === 'locked') throw lockedError(ctx.clock, settled.until);
+  } else if (chosen.locked_until && chosen.locked_until > ctx.clock.now().toISOString()) {
+    throw lockedError(ctx.clock, chosen.locked_until);
+  }
+  return nextStep(ctx, chosen, factor);
+}
+
+/** After the password (and the organisation): a session, or the code still to come. */
+async function nextStep(ctx: PlatformContext, membership: Membership, factor: SecondFactor): Promise<StaffLoginResult> {
+  const { mfa_policy: _policy, mfa_methods: _methods, org_name: _orgName, ...staff } = membership;
+  if (factor.kind === 'none') return session(ctx, staff, null);
+  if (factor.kind === 'app') {
     const { token, expiresAt } = await issueToken(ctx, staff, 'login_challenge', CHALLENGE_MINUTES);
-    return { next: 'mfa_code', challenge: token, expiresAt: expiresAt! };
+    return { next: 'mfa_code', challenge: token, expiresAt: expiresAt!, method: 'app' };
+  }
+  if (factor.kind === 'sms') {
+    // The challenge and the text go together: a refused send (too many texts) leaves no challenge behind.
+    return ctx.db.transaction().execute(async (trx) => {
+      const { token, expiresAt } = await issueToken({ ...ctx, db: trx }, staff, 'login_challenge', CHALLENGE_MINUTES);
+      const sent = await sendSignInCode(trx, ctx, staffSubject(staff));
+      return { next: 'mfa_code', challenge: token, expiresAt: expiresAt!, method: 'sms', maskedPhone: sent.maskedPhone };
+    });
   }
   const secret = newTotpSecret();
   const { token, expiresAt } = await issueToken(ctx, staff, 'login_challenge', CHALLENGE_MINUTES, ctx.secrets.seal(secret));
@@ -117,6 +273,13 @@ export async function staffPasswordLogin(ctx: PlatformContext, email: string, pa
 }
 
 const BAD_CODE = 'That code is not valid or was already used. Wait for the next code in your authenticator app, or use a recovery code.';
+const BAD_TEXTED_CODE: Record<SmsCodeRefusal, string> = {
+  wrong_code: 'That code is not right. Check the newest text message, or use a recovery code.',
+  used: 'That code was already used. Sign in again for a new text message, or use a recovery code.',
+  expired: 'That code has expired. Sign in again for a new text message, or use a recovery code.',
+  limited: 'Too many tries for this code. Sign in again for a new text message, or use a recovery code.',
+  no_code: 'No code was texted for this sign-in. Sign in again, or use a recovery code.',
+};
 
 export async function staffSecondFactor(ctx: PlatformContext, challenge: string, code: string): Promise<StaffLoginResult> {
   const row = await liveToken(ctx.db, ctx.clock, 'login_challenge', challenge);
@@ -129,18 +292,40 @@ export async function staffSecondFactor(ctx: PlatformContext, challenge: string,
   const reservation = await reserveAttempt(ctx.db, ctx.clock, attempts);
   if (reservation.kind === 'locked') throw lockedError(ctx.clock, reservation.until);
   try {
-    return await codeSignIn(ctx, row, code);
+    return await codeSignIn(ctx, row, code, await textedCodeCheck(ctx, row, code));
   } catch (error) {
     if (!(error instanceof WrongCode)) throw error;
     const { lockedUntil } = await attemptFailed(ctx.db, ctx.clock, attempts);
-    throw lockedUntil ? lockedError(ctx.clock, lockedUntil) : new HttpError('unauthenticated', BAD_CODE);
+    throw lockedUntil ? lockedError(ctx.clock, lockedUntil) : new HttpError('unauthenticated', error.refusal ? BAD_TEXTED_CODE[error.refusal] : BAD_CODE);
   }
 }
 
-/** Thrown inside the transaction so a wrong code changes nothing and is counted after it. */
-class WrongCode extends Error {}
+type TextedCheck = { ok: true } | { ok: false; reason: SmsCodeRefusal };
 
-async function codeSignIn(ctx: PlatformContext, row: TokenRow, code: string): Promise<StaffLoginResult> {
+/**
+ * For a member whose code comes by text: the code checked in a transaction of its own,
+ * so a wrong one stays counted against the texted code. Null for app codes and
+ * enrollments, and for what is no texted code (a recovery code is checked later).
+ */
+async function textedCodeCheck(ctx: PlatformContext, row: TokenRow, code: string): Promise<TextedCheck | null> {
+  if (row.payload_sealed) return null;
+  const staff = await ctx.db.selectFrom('staff').selectAll().where('id', '=', row.staff_id!).executeTakeFirstOrThrow();
+  if (staff.mfa_confirmed_at && staff.mfa_secret_enc) return null;
+  if (!/^\d{6}$/.test(code.replace(/[\s-]/g, ''))) return { ok: false, reason: 'wrong_code' };
+  return verifySignInCode(ctx.db, ctx, staffSubject(staff), code);
+}
+
+/** Thrown inside the transaction so a wrong code changes nothing and is counted after it. */
+class WrongCode extends Error {
+  readonly refusal: SmsCodeRefusal | null;
+
+  constructor(refusal: SmsCodeRefusal | null = null) {
+    super('wrong code');
+    this.refusal = refusal;
+  }
+}
+
+async function codeSignIn(ctx: PlatformContext, row: TokenRow, code: string, texted: TextedCheck | null): Promise<StaffLoginResult> {
   return ctx.db.transaction().execute(async (trx) => {
     const staff = await trx.selectFrom('staff').selectAll().where('id', '=', row.staff_id!).executeTakeFirstOrThrow();
     let recoveryCodes: string[] | null = null;
@@ -154,6 +339,8 @@ async function codeSignIn(ctx: PlatformContext, row: TokenRow, code: string): Pr
         .where('id', '=', staff.id)
         .execute();
       recoveryCodes = await replaceRecoveryCodes(trx, { ...ctx, db: trx }, { staffId: staff.id });
+    } else if (texted) {
+      if (!texted.ok && !(await acceptRecoveryCode(trx, ctx, { kind: 'staff', id: staff.id }, code))) throw new WrongCode(texted.reason);
     } else {
       const accepted = await acceptSecondFactor(
         trx,

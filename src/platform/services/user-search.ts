@@ -52,21 +52,35 @@ export function searchColumns(firstName: string, lastName: string) {
 
 interface Filters {
   orgId: string;
-  eventId?: string;
+  /** The event as the agent named it (id or slug). */
+  event?: string;
   status?: RegistrationStatus;
   role?: EventRole;
+}
+
+/**
+ * The event's id as a subquery (matched as findEventRow matches it), so the search needs
+ * no round trip to look the event up first; findEventRow runs alongside for the 404.
+ */
+function eventIdOf(db: Db, orgId: string, ref: string) {
+  return db
+    .selectFrom('events')
+    .select('events.id')
+    .where('events.org_id', '=', orgId)
+    .where((eb) => eb.or([eb('events.id', '=', ref), eb('events.slug', '=', ref.toLowerCase())]))
+    .limit(1);
 }
 
 /** The organisation's people, narrowed to those with a registration matching the filters. */
 function people(db: Db, filters: Filters) {
   const query = db.selectFrom('users').select(COLUMNS).where('users.org_id', '=', filters.orgId);
-  if (!filters.eventId && !filters.status && !filters.role) return query;
+  if (!filters.event && !filters.status && !filters.role) return query;
   return query.where(({ exists, selectFrom }) =>
     exists(
       selectFrom('registrations as r')
         .select(sql.lit(1).as('one'))
         .whereRef('r.user_id', '=', 'users.id')
-        .$if(filters.eventId !== undefined, (w) => w.where('r.event_id', '=', filters.eventId!))
+        .$if(filters.event !== undefined, (w) => w.where('r.event_id', '=', eventIdOf(db, filters.orgId, filters.event!)))
         .$if(filters.status !== undefined, (w) => w.where('r.status', '=', filters.status!))
         .$if(filters.role !== undefined, (w) => w.where('r.role', '=', filters.role!)),
     ),
@@ -76,15 +90,60 @@ function people(db: Db, filters: Filters) {
 type SortColumn = 'users.email' | 'users.full_name_lc';
 type PeopleQuery = ReturnType<typeof people>;
 
-/** Rows of one rank in sort order, after the cursor when it points into this rank. */
+/** One rank's query in sort order, after the cursor when it points into this rank. */
+function inOrder(query: PeopleQuery, rank: number, sortBy: SortColumn, after: Cursor | undefined, limit: number) {
+  return (
+    query
+      .$if(after !== undefined && after[0] === rank, (w) => w.where(sql<boolean>`(${sql.ref(sortBy)}, users.id) > (${after![1]}, ${after![2]})`))
+      .orderBy(sortBy)
+      // An email is unique in its organisation, so it orders alone, and the planner reads
+      // the (org_id, email) index in order instead of sorting every prefix match.
+      .$if(sortBy !== 'users.email', (w) => w.orderBy('users.id'))
+      .limit(limit)
+  );
+}
+
 async function ranked(query: PeopleQuery, rank: number, sortBy: SortColumn, after: Cursor | undefined, limit: number): Promise<Found[]> {
-  const rows = await query
-    .$if(after !== undefined && after[0] === rank, (w) => w.where(sql<boolean>`(${sql.ref(sortBy)}, users.id) > (${after![1]}, ${after![2]})`))
-    .orderBy(sortBy)
-    .orderBy('users.id')
-    .limit(limit)
-    .execute();
+  const rows = await inOrder(query, rank, sortBy, after, limit).execute();
   return rows.map((row) => ({ ...row, rank }));
+}
+
+// Beyond this many last names under one prefix, the prefix is read as one range.
+const MAX_LAST_NAMES = 64;
+
+/**
+ * The distinct last names that start with `q`, each found with one index probe from the
+ * one before (a skip scan), however many people share them.
+ */
+async function lastNamesStartingWith(db: Db, orgId: string, q: string): Promise<string[]> {
+  const end = q + RANGE_END;
+  const firstFrom = (comparison: '>=' | '>', from: unknown) =>
+    sql`(select last_name_lc from users where org_id = ${orgId} and last_name_lc ${sql.raw(comparison)} ${from} and last_name_lc < ${end} order by last_name_lc limit 1)`;
+  const { rows } = await sql<{ name: string }>`
+    with recursive names (name) as (
+      select ${firstFrom('>=', q)}
+      union all
+      select ${firstFrom('>', sql.ref('names.name'))} from names where names.name is not null
+    )
+    select name from names where name is not null limit ${MAX_LAST_NAMES + 1}`.execute(db);
+  return rows.map((row) => row.name);
+}
+
+/**
+ * People whose last name starts with `q`, in full-name order. Read one last name at a
+ * time through the (org_id, last_name_lc, full_name_lc, id) index, each in full-name
+ * order with the limit, so a common name costs a page, not a sort of everyone who has it.
+ */
+async function byLastName(db: Db, query: PeopleQuery, orgId: string, q: string, after: Cursor | undefined, limit: number): Promise<Found[]> {
+  const names = await lastNamesStartingWith(db, orgId, q);
+  if (names.length === 0) return [];
+  if (names.length > MAX_LAST_NAMES) return ranked(query.where(prefixOf('users.last_name_lc', q)), RANK_NAME, 'users.full_name_lc', after, limit);
+  const branch = (name: string) => db.selectFrom(inOrder(query.where('users.last_name_lc', '=', name), RANK_NAME, 'users.full_name_lc', after, limit).as('one_name')).selectAll();
+  const rows = await names
+    .slice(1)
+    .reduce((union, name) => union.unionAll(branch(name)), branch(names[0]!))
+    .execute();
+  return rows.map((row) => ({ ...row, rank: RANK_NAME }));
 }
 
 function prefixOf(column: 'users.email' | 'users.full_name_lc' | 'users.last_name_lc', q: string) {
@@ -102,39 +161,38 @@ async function rankRows(db: Db, filters: Filters, rank: number, q: string, asTyp
   // Name matches not already shown by email: full-name prefixes (which include first
   // names) and last-name prefixes, merged in full-name order.
   const notByEmail = base.where(sql<boolean>`not ${prefixOf('users.email', q)}`);
-  const [byFullName, byLastName] = await Promise.all([
+  const [byFullName, byLast] = await Promise.all([
     ranked(notByEmail.where(prefixOf('users.full_name_lc', q)), rank, 'users.full_name_lc', after, limit),
-    ranked(
-      notByEmail.where(prefixOf('users.last_name_lc', q)).where(sql<boolean>`not ${prefixOf('users.full_name_lc', q)}`),
-      rank,
-      'users.full_name_lc',
-      after,
-      limit,
-    ),
+    byLastName(db, notByEmail.where(sql<boolean>`not ${prefixOf('users.full_name_lc', q)}`), filters.orgId, q, after, limit),
   ]);
-  return [...byFullName, ...byLastName]
+  return [...byFullName, ...byLast]
     .sort((a, b) => (a.full_name_lc < b.full_name_lc ? -1 : a.full_name_lc > b.full_name_lc ? 1 : a.id < b.id ? -1 : 1))
     .slice(0, limit);
 }
 
-export async function searchUsers(db: Db, orgId: string, search: UserSearch): Promise<Page<UserSummary>> {
-  const filters: Filters = { orgId, status: search.status, role: search.role };
-  if (search.event) filters.eventId = (await findEventRow(db, orgId, search.event)).id;
-  const after = search.cursor ? decodeCursor(search.cursor, cursorSchema) : undefined;
+/** The matches in rank order, at most `wanted`. */
+async function findPeople(db: Db, filters: Filters, search: UserSearch, after: Cursor | undefined, wanted: number): Promise<Found[]> {
   const asTyped = search.q?.trim();
   const q = asTyped?.toLowerCase();
-  const wanted = search.limit + 1;
+  // Without a query everyone matches, in name order.
+  if (!q) return ranked(people(db, filters), RANK_NAME, 'users.full_name_lc', after ? [RANK_NAME, after[1], after[2]] : undefined, wanted);
+  // The exact match and the email prefixes are read together (on PostgreSQL one round
+  // trip of waiting instead of two): both are short index ranges. Names come only when
+  // those leave room, since a name range can be long when its people's emails already
+  // matched (every "maria" has an email starting "maria.").
+  const first = after?.[0] ?? RANK_EXACT;
+  const emailRanks = [RANK_EXACT, RANK_EMAIL_PREFIX].filter((rank) => rank >= first);
+  const found = (await Promise.all(emailRanks.map((rank) => rankRows(db, filters, rank, q, asTyped!, after, wanted)))).flat().slice(0, wanted);
+  if (found.length < wanted) found.push(...(await rankRows(db, filters, RANK_NAME, q, asTyped!, after, wanted - found.length)));
+  return found;
+}
 
-  let found: Found[];
-  if (!q) {
-    // Without a query everyone matches, in name order.
-    found = await ranked(people(db, filters), RANK_NAME, 'users.full_name_lc', after ? [RANK_NAME, after[1], after[2]] : undefined, wanted);
-  } else {
-    found = [];
-    for (let rank = after?.[0] ?? RANK_EXACT; rank <= RANK_NAME && found.length < wanted; rank++) {
-      found.push(...(await rankRows(db, filters, rank, q, asTyped!, after, wanted - found.length)));
-    }
-  }
+export async function searchUsers(db: Db, orgId: string, search: UserSearch): Promise<Page<UserSummary>> {
+  const filters: Filters = { orgId, event: search.event, status: search.status, role: search.role };
+  const after = search.cursor ? decodeCursor(search.cursor, cursorSchema) : undefined;
+  const wanted = search.limit + 1;
+  // An unknown event answers 404 (the search, finding no one with it, is dropped).
+  const [, found] = await Promise.all([search.event ? findEventRow(db, orgId, search.event) : undefined, findPeople(db, filters, search, after, wanted)]);
 
   const page = found.slice(0, search.limit);
   const last = page.at(-1);

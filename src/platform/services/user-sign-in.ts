@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PlatformContext } from '../context.ts';
 import { verifyPasswordOrDummy } from '../passwords.ts';
 import type { EventRow, TokenRow, UserRow } from '../storage/schema.ts';
+import type { Db } from '../storage/database.ts';
 import { liveToken } from './link-tokens.ts';
 import { acceptSecondFactor, startEnrollment } from './mfa.ts';
 import { clearRateLimit, enforceRateLimit, type RateLimit } from './rate-limit.ts';
@@ -17,6 +18,8 @@ import type { ActivityReason } from '../../contract/activity.ts';
 import { emailLookupKey } from '../../contract/email-address.ts';
 import { noteRateLimited, recordActivity } from '../activity/record.ts';
 import { acceptTotp } from './totp.ts';
+import { hashRecoveryCode } from './recovery-codes.ts';
+import { sendSignInCode, smsMethod, verifySignInCode, type SmsCodeRefusal, type SmsSubject } from './sms-mfa.ts';
 
 const CHALLENGE_MINUTES = 10;
 
@@ -147,7 +150,7 @@ export async function passwordSignIn(
     return lockedUntil ? { kind: 'locked', until: lockedUntil } : { kind: 'invalid' };
   }
   // The run ends here unless a code is still to come, which then counts on.
-  const settled = await attemptSucceeded(ctx.db, ctx.clock, accountAttempts('users', user.id), hasSecondFactor(user) ? 'first_factor' : 'sign_in');
+  const settled = await attemptSucceeded(ctx.db, ctx.clock, accountAttempts('users', user.id), (await hasSecondFactor(ctx, user)) ? 'first_factor' : 'sign_in');
   if (settled.kind === 'locked') return refuseLocked(ctx, { user, email, event, until: settled.until });
   await clearRateLimit(ctx.db, SIGN_IN_PER_ACCOUNT, email);
   const outcome = await afterFirstFactor(ctx, user, event);
@@ -155,8 +158,41 @@ export async function passwordSignIn(
   return outcome;
 }
 
-function hasSecondFactor(user: UserRow): boolean {
-  return user.mfa_confirmed_at !== null && user.mfa_secret_enc !== null;
+async function hasSecondFactor(ctx: PlatformContext, user: UserRow): Promise<boolean> {
+  if (user.mfa_confirmed_at !== null && user.mfa_secret_enc !== null) return true;
+  return (await smsMethod(ctx.db, smsSubjectOf(user.id, user.org_id))) !== null;
+}
+
+function smsSubjectOf(userId: string, orgId: string): SmsSubject {
+  return { kind: 'user', id: userId, orgId };
+}
+
+/** How the person behind a challenge gives their code: from an app, or texted to their phone. */
+export async function challengeMethod(ctx: PlatformContext, row: TokenRow): Promise<{ method: 'app' } | { method: 'sms'; maskedPhone: string }> {
+  const user = await ctx.db.selectFrom('users').select('mfa_secret_enc').where('id', '=', row.user_id!).executeTakeFirst();
+  if (user?.mfa_secret_enc) return { method: 'app' };
+  const sms = await smsMethod(ctx.db, smsSubjectOf(row.user_id!, row.org_id));
+  return sms ? { method: 'sms', maskedPhone: sms.maskedPhone } : { method: 'app' };
+}
+
+/**
+ * Texts the sign-in code of a challenge whose person uses SMS. `whenOpened` sends only
+ * the first time the code step opens, so a reload or a second tab sends nothing more;
+ * otherwise (the person asked for a new code) it always sends. Null when nothing was sent.
+ */
+export async function textSignInCode(ctx: PlatformContext, row: TokenRow, whenOpened: boolean): Promise<{ maskedPhone: string; expiresAt: string } | null> {
+  return ctx.db.transaction().execute(async (trx) => {
+    if (whenOpened) {
+      const claimed = await trx
+        .updateTable('tokens')
+        .set({ last_used_at: ctx.clock.now().toISOString() })
+        .where('id', '=', row.id)
+        .where('last_used_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) return null;
+    }
+    return sendSignInCode(trx, { ...ctx, db: trx }, smsSubjectOf(row.user_id!, row.org_id));
+  });
 }
 
 /** Checks that apply however the first factor was given (password or login link). */
@@ -171,7 +207,7 @@ export async function afterFirstFactor(ctx: PlatformContext, user: UserRow, even
   if (user.blocked === 1 || registration.status === 'blocked' || registration.status === 'unregistered') return { kind: 'shut_out' };
   if (event.verify_email === 1 && user.email_verified_at === null) return { kind: 'unverified' };
   const org = await organisationOf(ctx.db, user.org_id);
-  if (hasSecondFactor(user)) return { kind: 'mfa_code', challenge: await startChallenge(ctx, user, event) };
+  if (await hasSecondFactor(ctx, user)) return { kind: 'mfa_code', challenge: await startChallenge(ctx, user, event) };
   if (org.mfa_policy === 'everyone' || user.mfa_enrollment_required === 1) {
     const link = await ctx.db.transaction().execute((trx) =>
       startEnrollment(trx, { ...ctx, db: trx }, { orgName: org.name, user, send: false, createdBy: 'sign-in' }),
@@ -183,9 +219,17 @@ export async function afterFirstFactor(ctx: PlatformContext, user: UserRow, even
 
 export type CodeOutcome =
   | { kind: 'expired' }
-  | { kind: 'invalid' }
+  | { kind: 'invalid'; textedCode?: SmsCodeRefusal }
   | { kind: 'locked'; until: string }
   | { kind: 'signed_in'; session: string; method: 'code' | 'recovery_code' };
+
+const TEXTED_CODE_REASONS: Record<SmsCodeRefusal, ActivityReason> = {
+  wrong_code: 'code_wrong',
+  no_code: 'code_wrong',
+  used: 'code_replayed',
+  expired: 'code_expired',
+  limited: 'rate_limited',
+};
 
 export async function challengeRow(ctx: PlatformContext, challenge: string | undefined): Promise<TokenRow | null> {
   if (!challenge) return null;
@@ -207,7 +251,13 @@ export async function secondFactorSignIn(ctx: PlatformContext, challenge: string
     if (reservation.lockedNow) await noteLocked(ctx, about, reservation.attempt, reservation.until);
     return codeRefusedLocked(ctx, about, reservation.until);
   }
-  const outcome = await checkSecondFactor(ctx, row, code);
+  // A texted code is checked in a transaction of its own that commits even when the code
+  // is wrong: its attempts count against the code, the account and the number.
+  const texted =
+    (await challengeMethod(ctx, row)).method === 'sms' && /^\s*\d{3}[\s-]?\d{3}\s*$/.test(code)
+      ? await verifySignInCode(ctx.db, ctx, smsSubjectOf(row.user_id!, row.org_id), code)
+      : null;
+  const outcome = await checkSecondFactor(ctx, row, code, texted);
   if (outcome.kind === 'locked') return codeRefusedLocked(ctx, about, outcome.until);
   if (outcome.kind === 'signed_in') {
     await recordActivity(ctx.db, ctx, { ...about, kind: 'sign_in.succeeded', detail: { method: outcome.method } });
@@ -226,7 +276,9 @@ export async function secondFactorSignIn(ctx: PlatformContext, challenge: string
     const user = await ctx.db.selectFrom('users').select('mfa_secret_enc').where('id', '=', row.user_id!).executeTakeFirst();
     // A code that is right for the time but of a step already used was replayed.
     const replayed = user?.mfa_secret_enc ? acceptTotp(ctx.secrets.open(user.mfa_secret_enc), code, ctx.clock.now(), null) !== null : false;
-    await recordActivity(ctx.db, ctx, { ...about, kind: 'sign_in.failed', outcome: 'refused', reason: replayed ? 'code_replayed' : 'code_wrong', detail: { method: 'code', failures } });
+    const reason: ActivityReason = texted && !texted.ok ? TEXTED_CODE_REASONS[texted.reason] : replayed ? 'code_replayed' : 'code_wrong';
+    await recordActivity(ctx.db, ctx, { ...about, kind: 'sign_in.failed', outcome: 'refused', reason, detail: { method: texted ? 'sms' : 'code', failures } });
+    if (texted && !texted.ok) outcome.textedCode = texted.reason;
     if (lockedNow) await noteLocked(ctx, about, run, lockedUntil!);
     if (lockedUntil) return { kind: 'locked', until: lockedUntil };
   }
@@ -238,7 +290,7 @@ async function codeRefusedLocked(ctx: PlatformContext, person: Person, until: st
   return { kind: 'locked', until };
 }
 
-async function checkSecondFactor(ctx: PlatformContext, row: TokenRow, code: string): Promise<CodeOutcome> {
+async function checkSecondFactor(ctx: PlatformContext, row: TokenRow, code: string, texted: { ok: boolean } | null): Promise<CodeOutcome> {
   try {
     return await ctx.db.transaction().execute(async (trx): Promise<CodeOutcome> => {
       // The challenge is used up first: of two concurrent attempts only one goes on, and
@@ -251,13 +303,14 @@ async function checkSecondFactor(ctx: PlatformContext, row: TokenRow, code: stri
         .executeTakeFirst();
       if (Number(used.numUpdatedRows) !== 1) return { kind: 'expired' };
       const user = await trx.selectFrom('users').selectAll().where('id', '=', row.user_id!).executeTakeFirstOrThrow();
-      if (!user.mfa_secret_enc) return { kind: 'expired' };
-      const method = await acceptSecondFactor(
-        trx,
-        ctx,
-        { kind: 'user', id: user.id, secretSealed: user.mfa_secret_enc, lastStep: user.mfa_last_step === null ? null : Number(user.mfa_last_step) },
-        code,
-      );
+      const method = user.mfa_secret_enc
+        ? await acceptSecondFactor(
+            trx,
+            ctx,
+            { kind: 'user', id: user.id, secretSealed: user.mfa_secret_enc, lastStep: user.mfa_last_step === null ? null : Number(user.mfa_last_step) },
+            code,
+          )
+        : await acceptTextedOrRecoveryCode(trx, ctx, user, code, texted);
       if (!method) throw new WrongCode();
       // A lock set while the code was checked stands: rolling back keeps the code unspent.
       const settled = await attemptSucceeded(trx, ctx.clock, accountAttempts('users', user.id), 'sign_in');
@@ -267,10 +320,28 @@ async function checkSecondFactor(ctx: PlatformContext, row: TokenRow, code: stri
     });
   } catch (error) {
     if (error instanceof WrongCode) return { kind: 'invalid' };
+    if (error instanceof SecondFactorGone) return { kind: 'expired' };
     if (error instanceof LockedMeanwhile) return { kind: 'locked', until: error.until };
     throw error;
   }
 }
+
+/** The second factor of a person who uses SMS: the texted code (checked before), or a recovery code. */
+async function acceptTextedOrRecoveryCode(trx: Db, ctx: PlatformContext, user: UserRow, code: string, texted: { ok: boolean } | null): Promise<'code' | 'recovery_code' | null> {
+  if (texted?.ok) return 'code';
+  if (!(await smsMethod(trx, smsSubjectOf(user.id, user.org_id)))) throw new SecondFactorGone();
+  const used = await trx
+    .updateTable('recovery_codes')
+    .set({ used_at: ctx.clock.now().toISOString() })
+    .where('user_id', '=', user.id)
+    .where('hash', '=', hashRecoveryCode(code))
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  return Number(used.numUpdatedRows) === 1 ? 'recovery_code' : null;
+}
+
+/** Thrown inside the transaction when the person no longer has a second factor: the step is over. */
+class SecondFactorGone extends Error {}
 
 /** Thrown inside the transaction so a wrong code leaves the challenge unused. */
 class WrongCode extends Error {}

@@ -367,6 +367,160 @@ const partialActivityIndexes: Migration = {
   },
 };
 
+// The SMS second factor: the organisation's allowed methods, the phones people and staff
+// enrol (sealed, with a keyed hash for per-number limits), the one-time codes (hashed),
+// and the SMS outbox (number and body sealed, the number also kept masked for agents).
+const smsSecondFactor: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('organisations').addColumn('mfa_methods', 'text', (c) => c.notNull().defaultTo('app')).execute();
+    await db.schema
+      .createTable('sms_phones')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id'))
+      .addColumn('user_id', 'text', (c) => c.references('users.id'))
+      .addColumn('staff_id', 'text', (c) => c.references('staff.id'))
+      .addColumn('phone_sealed', 'text', (c) => c.notNull())
+      .addColumn('phone_hash', 'text', (c) => c.notNull())
+      .addColumn('masked_phone', 'text', (c) => c.notNull())
+      .addColumn('confirmed_at', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('sms_phones_user').on('sms_phones').column('user_id').execute();
+    await db.schema.createIndex('sms_phones_staff').on('sms_phones').column('staff_id').execute();
+    await db.schema
+      .createTable('sms_codes')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id'))
+      .addColumn('user_id', 'text', (c) => c.references('users.id'))
+      .addColumn('staff_id', 'text', (c) => c.references('staff.id'))
+      .addColumn('phone_id', 'text', (c) => c.notNull().references('sms_phones.id'))
+      .addColumn('purpose', 'text', (c) => c.notNull())
+      .addColumn('code_hash', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('used_at', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('sms_codes_user').on('sms_codes').columns(['user_id', 'purpose', 'created_at']).execute();
+    await db.schema.createIndex('sms_codes_staff').on('sms_codes').columns(['staff_id', 'purpose', 'created_at']).execute();
+    await db.schema.createIndex('sms_codes_phone').on('sms_codes').column('phone_id').execute();
+    await db.schema
+      .createTable('sms_messages')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('org_id', 'text', (c) => c.notNull().references('organisations.id'))
+      .addColumn('user_id', 'text', (c) => c.references('users.id'))
+      .addColumn('staff_id', 'text', (c) => c.references('staff.id'))
+      .addColumn('purpose', 'text', (c) => c.notNull())
+      .addColumn('masked_phone', 'text', (c) => c.notNull())
+      .addColumn('phone_hash', 'text', (c) => c.notNull())
+      .addColumn('to_sealed', 'text')
+      .addColumn('body_sealed', 'text')
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('last_error', 'text')
+      .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('lease_until', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('sent_at', 'text')
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('sms_messages_user_created').on('sms_messages').columns(['user_id', 'created_at', 'id']).execute();
+    await db.schema.createIndex('sms_messages_staff_created').on('sms_messages').columns(['staff_id', 'created_at', 'id']).execute();
+    await db.schema.createIndex('sms_messages_due').on('sms_messages').columns(['status', 'next_attempt_at']).execute();
+  },
+};
+
+// Staff sign in by email alone, across every organisation that has them: the unique
+// (org_id, email) pair cannot serve that lookup.
+const staffOrganisations: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createIndex('staff_email').on('staff').column('email').execute();
+  },
+};
+
+// At a million people, each read an agent makes answers from an index range:
+// - an event's registrants are counted as registrations change, in counter rows kept by
+//   triggers (every writer, bulk or single, keeps them in step in its own transaction)
+//   instead of counting hundreds of thousands of registrations per listing. Registrants
+//   are every status but "unregistered" (COUNTED_STATUSES in events.ts). On PostgreSQL
+//   a statement adds its change to one of 16 rows per event picked at random, so parallel
+//   registrations to one event rarely wait for each other's row lock; SQLite has one
+//   writer at a time, so one row per event.
+// - a last-name search reads each last name under the prefix in full-name order;
+// - a person's mail log reads (user, time, id) in index order, ties included.
+const scaleIndexes: Migration = {
+  async up(db: Kysely<unknown>) {
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    const apply = async (trx: Kysely<unknown>) => {
+      await trx.schema
+        .createTable('event_registrant_counts')
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('slot', 'integer', (c) => c.notNull())
+        .addColumn('registrants', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('event_registrant_counts_pk', ['event_id', 'slot'])
+        .execute();
+      if (postgres) {
+        // Statement-level, over the transition tables: a bulk insert of 1,000 rows costs
+        // one counter update per event, not 1,000.
+        for (const [operation, changes] of [
+          ['insert', `select event_id, 1 as delta from new_rows where status <> 'unregistered'`],
+          ['update', `select event_id, 1 as delta from new_rows where status <> 'unregistered' union all select event_id, -1 from old_rows where status <> 'unregistered'`],
+          ['delete', `select event_id, -1 as delta from old_rows where status <> 'unregistered'`],
+        ] as const) {
+          await sql
+            .raw(
+              `create function count_registrants_${operation}() returns trigger language plpgsql as $$
+              begin
+                insert into event_registrant_counts (event_id, slot, registrants)
+                select event_id, floor(random() * 16)::integer, sum(delta) from (${changes}) as changes
+                group by event_id having sum(delta) <> 0 order by event_id
+                on conflict (event_id, slot) do update set registrants = event_registrant_counts.registrants + excluded.registrants;
+                return null;
+              end $$`,
+            )
+            .execute(trx);
+          const tables = { insert: 'new table as new_rows', update: 'old table as old_rows new table as new_rows', delete: 'old table as old_rows' }[operation];
+          await sql
+            .raw(`create trigger registrations_count_${operation} after ${operation} on registrations referencing ${tables} for each statement execute function count_registrants_${operation}()`)
+            .execute(trx);
+        }
+      } else {
+        const add = (event: string, delta: number) =>
+          `insert into event_registrant_counts (event_id, slot, registrants) values (${event}, 0, ${delta}) on conflict (event_id, slot) do update set registrants = registrants + ${delta};`;
+        await sql.raw(`create trigger registrations_count_insert after insert on registrations when new.status <> 'unregistered' begin ${add('new.event_id', 1)} end`).execute(trx);
+        await sql.raw(`create trigger registrations_count_delete after delete on registrations when old.status <> 'unregistered' begin ${add('old.event_id', -1)} end`).execute(trx);
+        await sql
+          .raw(
+            `create trigger registrations_count_update after update of status, event_id on registrations
+            when (old.status <> 'unregistered') <> (new.status <> 'unregistered') or old.event_id <> new.event_id
+            begin
+              insert into event_registrant_counts (event_id, slot, registrants) select old.event_id, 0, -1 where old.status <> 'unregistered'
+                on conflict (event_id, slot) do update set registrants = registrants - 1;
+              insert into event_registrant_counts (event_id, slot, registrants) select new.event_id, 0, 1 where new.status <> 'unregistered'
+                on conflict (event_id, slot) do update set registrants = registrants + 1;
+            end`,
+          )
+          .execute(trx);
+      }
+      // The registrations already there, counted once the triggers see every later change.
+      await sql`insert into event_registrant_counts (event_id, slot, registrants)
+        select event_id, 0, count(*) from registrations where status <> 'unregistered' group by event_id
+        on conflict (event_id, slot) do update set registrants = event_registrant_counts.registrants + excluded.registrants`.execute(trx);
+
+      await trx.schema.dropIndex('users_org_last_name').execute();
+      await trx.schema.createIndex('users_org_last_name').on('users').columns(['org_id', 'last_name_lc', 'full_name_lc', 'id']).execute();
+      await trx.schema.dropIndex('emails_user_created').execute();
+      await trx.schema.createIndex('emails_user_created').on('emails').columns(['user_id', 'created_at', 'id']).execute();
+    };
+    // The migrator wraps a migration in a transaction only where DDL is transactional
+    // (PostgreSQL); on SQLite the triggers and the first count must commit together too,
+    // or a registration in between would be counted twice.
+    if (db.getExecutor().adapter.supportsTransactionalDdl) await apply(db);
+    else await db.transaction().execute(apply);
+  },
+};
+
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_support_actions': supportActions,
@@ -378,6 +532,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_bulk_runs': bulkRuns,
   '0009_api_token_revocation': apiTokenRevocation,
   '0010_partial_activity_indexes': partialActivityIndexes,
+  '0011_scale_indexes': scaleIndexes,
+  '0012_sms_second_factor': smsSecondFactor,
+  '0013_staff_organisations': staffOrganisations,
 };
 
 /** Whether the database has exactly the migrations above applied, as on most starts. */

@@ -9,6 +9,8 @@ export interface OrganisationsTable {
   ticket_required: number;
   /** JSON array of identity questions asked before a 2FA reset. */
   identity_checklist: Generated<string>;
+  /** Second-factor methods allowed besides the app, comma-separated: "app" or "app,sms". */
+  mfa_methods: Generated<string>;
   created_at: string;
 }
 
@@ -246,11 +248,71 @@ export interface BulkBatchesTable {
   created_at: string;
 }
 
+/** Registrants of an event (every status but "unregistered"): the sum of its rows, kept by triggers. */
+export interface EventRegistrantCountsTable {
+  event_id: string;
+  slot: number;
+  registrants: number;
+}
+
 export interface BulkRunEmailsTable {
   run_id: string;
   email: string;
   /** The batch the address first appeared in. */
   batch: number;
+}
+
+/** A phone enrolled for SMS codes: pending until confirmed_at is set. */
+export interface SmsPhonesTable {
+  id: string;
+  org_id: string;
+  user_id: string | null;
+  staff_id: string | null;
+  /** E.164, sealed. */
+  phone_sealed: string;
+  /** Keyed hash of the E.164 number, for per-number limits. */
+  phone_hash: string;
+  masked_phone: string;
+  confirmed_at: string | null;
+  created_at: string;
+}
+
+/** A one-time SMS code, stored only as a keyed hash. */
+export interface SmsCodesTable {
+  id: string;
+  org_id: string;
+  user_id: string | null;
+  staff_id: string | null;
+  phone_id: string;
+  purpose: string;
+  code_hash: string;
+  attempts: Generated<number>;
+  expires_at: string;
+  used_at: string | null;
+  created_at: string;
+}
+
+/** The SMS outbox: the number and body sealed (and dropped once sent or given up). */
+export interface SmsMessagesTable {
+  id: string;
+  org_id: string;
+  user_id: string | null;
+  staff_id: string | null;
+  purpose: string;
+  masked_phone: string;
+  phone_hash: string;
+  to_sealed: string | null;
+  body_sealed: string | null;
+  status: string;
+  attempts: Generated<number>;
+  last_error: string | null;
+  next_attempt_at: string;
+  /** A code is worth sending only until it expires. */
+  expires_at: string;
+  lease_until: string | null;
+  created_at: string;
+  sent_at: string | null;
+  updated_at: string;
 }
 
 export interface Database {
@@ -271,6 +333,10 @@ export interface Database {
   bulk_runs: BulkRunsTable;
   bulk_batches: BulkBatchesTable;
   bulk_run_emails: BulkRunEmailsTable;
+  event_registrant_counts: EventRegistrantCountsTable;
+  sms_phones: SmsPhonesTable;
+  sms_codes: SmsCodesTable;
+  sms_messages: SmsMessagesTable;
 }
 
 export type OrganisationRow = Selectable<OrganisationsTable>;
@@ -289,3 +355,5 @@ export type NewEmail = Insertable<EmailsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type ActivityRow = Selectable<ActivityTable>;
 export type NewActivity = Insertable<ActivityTable>;
+export type SmsMessageRow = Selectable<SmsMessagesTable>;
+export type NewSmsMessage = Insertable<SmsMessagesTable>;

@@ -1,8 +1,9 @@
-// Two-factor state of a person, from `mfa status`: set up or not (and since when),
-// recovery codes left, an enrollment link waiting to be used, and whether the
-// organisation requires 2FA. Also what the timeline says about 2FA lately (a password
-// reset that replaced it, an admin who removed it, wrong codes at sign-in), and the
-// role of whoever runs the topic, for the fixes only an admin may run.
+// Two-factor state of a person, from `mfa status`: set up or not (and since when, with
+// which methods: the app, text messages to a masked number), recovery codes left, an
+// enrollment link waiting to be used, and whether the organisation requires 2FA. Also
+// what the timeline says about 2FA lately (a password reset that replaced it, an admin
+// who removed it, wrong codes at sign-in), and the role of whoever runs the topic, for
+// the fixes only an admin may run.
 import type { MfaStatus, TimelineEntry } from '../../contract/schemas.ts';
 import { formatUtc } from '../../cli/render/format.ts';
 import type { Check, CheckContext, Fix } from '../runbook.ts';
@@ -20,7 +21,7 @@ export const twoFactorCheck: Check = {
       return {
         check: 'two-factor',
         verdict: 'ok',
-        summary: `2FA is set up since ${formatUtc(mfa.enrolledAt)}; ${codes} recovery code${codes === 1 ? '' : 's'} left${mfa.pendingEnrollment ? `; a new enrollment link waits until ${formatUtc(mfa.pendingEnrollment.expiresAt)}` : ''}.`,
+        summary: `2FA is set up since ${formatUtc(mfa.enrolledAt)}${methodWords(mfa)}; ${codes} recovery code${codes === 1 ? '' : 's'} left${mfa.pendingEnrollment ? `; a new enrollment link waits until ${formatUtc(mfa.pendingEnrollment.expiresAt)}` : ''}.`,
         evidence,
       };
     }
@@ -36,9 +37,17 @@ export const twoFactorCheck: Check = {
   },
 };
 
+/** " (codes by text to +44 •••• 123)", when the codes come by SMS. */
+function methodWords(mfa: MfaStatus): string {
+  const sms = mfa.methods.sms;
+  if (!sms) return '';
+  return mfa.methods.app ? ` (authenticator app, and codes by text to ${sms.maskedPhone})` : ` (codes by text to ${sms.maskedPhone})`;
+}
+
 function mfaEvidence(mfa: MfaStatus): string[] {
   return [
     `enrolled ${mfa.enrolled ? (mfa.enrolledAt ?? 'yes') : 'no'}`,
+    `methods ${[mfa.methods.app ? 'app' : '', mfa.methods.sms ? `sms ${mfa.methods.sms.maskedPhone}` : ''].filter(Boolean).join(', ') || 'none'}`,
     `recovery codes left ${mfa.recoveryCodesLeft}`,
     `required by organisation ${mfa.requiredByOrganisation ? 'yes' : 'no'}`,
     `pending enrollment ${mfa.pendingEnrollment ? `until ${mfa.pendingEnrollment.expiresAt}` : 'none'}`,
@@ -75,3 +84,15 @@ export const callerRoleCheck: Check = {
 };
 
 export const newEnrollmentFix = (email: string): Fix => ({ label: 'Email a new 2FA setup link (24 hours)', argv: ['mfa', 'qr', email, '--send'] });
+
+/** An admin's way to remove 2FA for a caller who cannot receive a code: the emailed identity code, read back, as evidence. */
+export const identityResetFixes = (email: string): Fix[] => [
+  { label: 'Email the caller an identity code', argv: ['identity', 'send-code', email] },
+  { label: 'Check the code the caller reads back', argv: ['identity', 'check', email, '{ask:code}'] },
+  { label: 'Remove 2FA (evidence: the identity check)', argv: ['mfa', 'reset', email, '--identity-check'] },
+];
+
+/** The digits a masked number still shows at its end ("+44 •••• ••• 123" -> "123"). */
+export function phoneEnding(maskedPhone: string): string {
+  return /(\d+)\D*$/.exec(maskedPhone)?.[1] ?? maskedPhone;
+}

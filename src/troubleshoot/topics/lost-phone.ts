@@ -2,9 +2,14 @@
 // kept any. Otherwise an agent starts a password reset, which replaces 2FA with a new
 // setup; an admin may remove 2FA outright once the person proved who they are by
 // reading back a code emailed to them (identity send-code, identity check, mfa reset).
+// For people whose codes come by text, the same call is often "I changed my phone
+// number": with the old number or a recovery code they sign in and change the phone on
+// their account page; without either, identity checks and then mfa reset.
 import { formatUtc } from '../../cli/render/format.ts';
-import { callerRoleCheck, newEnrollmentFix, twoFactorCheck } from '../checks/two-factor.ts';
-import { EMAIL_QUESTION, finding, type Check, type Fix, type Runbook } from '../runbook.ts';
+import type { MfaStatus } from '../../contract/schemas.ts';
+import { smsDeliveryCheck } from '../checks/sms-delivery.ts';
+import { callerRoleCheck, identityResetFixes, newEnrollmentFix, phoneEnding, twoFactorCheck } from '../checks/two-factor.ts';
+import { EMAIL_QUESTION, finding, type Check, type CheckContext, type Fix, type Outcome, type Runbook } from '../runbook.ts';
 
 const recoveryCheck: Check = {
   id: 'recovery-codes',
@@ -36,10 +41,14 @@ export const runbook: Runbook = {
     'cannot get the two-factor code anymore',
     'phone was stolen',
     'remove two-factor authentication',
+    'I changed my phone number',
+    'the codes go to my old phone number',
+    'new phone number and no text message code',
   ],
   questions: [EMAIL_QUESTION],
-  checks: [twoFactorCheck, recoveryCheck, callerRoleCheck],
-  async conclude({ answers, facts }, findings) {
+  checks: [twoFactorCheck, recoveryCheck, smsDeliveryCheck, callerRoleCheck],
+  async conclude(context, findings) {
+    const { answers, facts } = context;
     const email = answers.email!;
     if (finding(findings, 'two-factor')?.evidence[0] === 'no account') {
       return { explain: `No account has ${email}.`, tell: 'We have no account under that address. Please check the spelling, or tell me the address you sign in with.', fixes: [] };
@@ -53,6 +62,7 @@ export const runbook: Runbook = {
         fixes: role === 'viewer' ? [] : [newEnrollmentFix(email)],
       };
     }
+    if (mfa.methods.sms && !mfa.methods.app) return phoneNumberOutcome(context, mfa, mfa.methods.sms.maskedPhone, role);
     const recovery =
       mfa.recoveryCodesLeft > 0
         ? `If you saved the recovery codes you were shown when you set up two-factor authentication, type one of them instead of the app code: each works once, and you have ${mfa.recoveryCodesLeft} left. `
@@ -62,12 +72,7 @@ export const runbook: Runbook = {
       return {
         explain: `${recovery ? `The caller has ${mfa.recoveryCodesLeft} recovery codes; if they kept them, one signs them in. ` : ''}Otherwise remove 2FA after the identity check: email the person a code, record the code they read back, then remove 2FA with that check as evidence (within 30 minutes). A password reset also works and needs no admin.`,
         tell: `${recovery}If you do not have them, I will confirm it is you first: I am emailing you a six-digit code; please read it back to me. Once it matches, I will turn off two-factor authentication so you can sign in with your password, and you can set it up again on your new phone.`,
-        fixes: [
-          { label: 'Email the caller an identity code', argv: ['identity', 'send-code', email] },
-          { label: 'Check the code the caller reads back', argv: ['identity', 'check', email, '{ask:code}'] },
-          { label: 'Remove 2FA (evidence: the identity check)', argv: ['mfa', 'reset', email, '--identity-check'] },
-          reset,
-        ],
+        fixes: [...identityResetFixes(email), reset],
       };
     }
     if (role === 'agent') {
@@ -86,3 +91,41 @@ export const runbook: Runbook = {
     };
   },
 };
+
+/** The event site's account page, where a signed-in person changes their phone. */
+async function accountPage({ answers, facts }: CheckContext): Promise<string | null> {
+  const user = await facts.user(answers.email!);
+  const slug = answers.event ?? user?.registrations[0]?.eventSlug;
+  if (!slug) return null;
+  const event = await facts.event(slug);
+  return event ? event.registrationUrl.replace(/\/register$/, '/account') : `/e/${slug}/account`;
+}
+
+/**
+ * Codes come by text: a caller with a new number (or no phone) signs in with the old
+ * number or a recovery code and changes the phone on the account page; without either,
+ * an admin removes 2FA after the identity check.
+ */
+async function phoneNumberOutcome(context: CheckContext, mfa: MfaStatus, maskedPhone: string, role: string): Promise<Outcome> {
+  const email = context.answers.email!;
+  const page = (await accountPage(context)) ?? 'the account page of your event site';
+  const ending = phoneEnding(maskedPhone);
+  const recovery = mfa.recoveryCodesLeft > 0 ? `, or type one of your recovery codes instead of the texted code (you have ${mfa.recoveryCodesLeft} left)` : '';
+  const selfService =
+    `Your codes go by text to the number ending in ${ending}. If you can still receive texts on that number, sign in with the code as usual${recovery}. ` +
+    `Once you are in, open ${page} and change the phone number there: we text the new number a code to confirm it, and from then on codes go there.`;
+  const why = `Codes go by text to ${maskedPhone}. With the old number or a recovery code (${mfa.recoveryCodesLeft} left) the caller signs in and changes the phone on the account page (${page}).`;
+  if (role === 'admin') {
+    return {
+      explain: `${why} Without either, remove 2FA after the identity check (email a code, record the code read back, then reset within 30 minutes); they then set it up again with the new number.`,
+      tell: `${selfService} If you cannot do either, I will confirm it is you first: I am emailing you a six-digit code; please read it back to me. Then I will turn off two-factor authentication so you can sign in and set it up again with your new number.`,
+      fixes: identityResetFixes(email),
+    };
+  }
+  return {
+    explain: `${why} Without either, an admin removes 2FA after an identity check (t1 mfa reset).`,
+    tell: `${selfService} If you cannot do either, I am passing you to a colleague who can confirm your identity and reset your two-factor setup.`,
+    fixes: [],
+    escalate: 'The caller has neither the old number nor a recovery code: an admin removes 2FA after an identity check (t1 identity send-code, t1 identity check, t1 mfa reset --identity-check).',
+  };
+}

@@ -8,6 +8,8 @@ import { newWebhookSecret } from '../../services/webhooks.ts';
 import type { PlatformContext } from '../../context.ts';
 import { displayEmail } from '../../../contract/email-address.ts';
 import { findEventRow, getEvent, listEvents } from '../../services/events.ts';
+import { createEventBodySchema, updateEventBodySchema } from '../../../contract/event-settings.ts';
+import { changeDetail, createEvent, updateEvent } from '../../services/event-settings.ts';
 import { parseInput } from '../validation.ts';
 import { caller } from './auth-hook.ts';
 import { auditedAction } from './support-action.ts';
@@ -20,6 +22,28 @@ export function eventRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     const principal = caller(request, 'viewer');
     const query = parseInput(listEventsQuerySchema, request.query, 'query');
     return listEvents(ctx.db, principal.orgId, ctx.clock.now(), query);
+  });
+
+  // Admins create events; an Idempotency-Key makes a retried create answer the first time's event.
+  app.post('/events', async (request, reply) => {
+    const body = parseInput(createEventBodySchema, request.body, 'body');
+    const spec = { action: 'event.create', role: 'admin' as const, targetLabel: body.slug, reason: body.reason, ticket: body.ticket, status: 201 };
+    return auditedAction(request, reply, ctx, spec, async (s) => {
+      s.setTarget({ userId: null, label: body.slug });
+      const event = await createEvent(s.trx, s.ctx, s.principal.orgId, body);
+      return { response: await getEvent(s.trx, s.principal.orgId, event.id, ctx.clock.now(), ctx.publicUrl), detail: changeDetail(body) };
+    });
+  });
+
+  app.patch('/events/:event', async (request, reply) => {
+    const { event: ref } = parseInput(eventParams, request.params, 'params');
+    const body = parseInput(updateEventBodySchema, request.body, 'body');
+    const spec = { action: 'event.update', role: 'admin' as const, targetLabel: ref, eventRef: ref, reason: body.reason, ticket: body.ticket };
+    return auditedAction(request, reply, ctx, spec, async (s) => {
+      s.setTarget({ userId: null, label: s.event!.slug });
+      const event = await updateEvent(s.trx, s.event!, body);
+      return { response: await getEvent(s.trx, s.principal.orgId, event.id, ctx.clock.now(), ctx.publicUrl), detail: changeDetail(body) };
+    });
   });
 
   app.get('/events/:event', async (request) => {

@@ -6,6 +6,8 @@ import type { MfaPolicy } from '../../../contract/vocabulary.ts';
 import type { PlatformContext } from '../../context.ts';
 import type { OrganisationRow } from '../../storage/schema.ts';
 import { organisationOf } from '../../services/registration-state.ts';
+import { allowedMethods } from '../../services/sms-mfa.ts';
+import { MFA_METHODS } from '../../../contract/mfa-methods.ts';
 import { parseInput } from '../validation.ts';
 import { caller } from './auth-hook.ts';
 import { auditedAction } from './support-action.ts';
@@ -17,6 +19,7 @@ function settings(org: OrganisationRow): OrganisationSettings {
     mfaPolicy: org.mfa_policy as MfaPolicy,
     ticketRequired: org.ticket_required === 1,
     identityChecklist: JSON.parse(org.identity_checklist) as string[],
+    mfaMethods: allowedMethods(org),
   };
 }
 
@@ -35,6 +38,7 @@ export function organisationRoutes(app: FastifyInstance, ctx: PlatformContext): 
           ...(changes.mfaPolicy !== undefined && { mfa_policy: changes.mfaPolicy }),
           ...(changes.ticketRequired !== undefined && { ticket_required: changes.ticketRequired ? 1 : 0 }),
           ...(changes.identityChecklist !== undefined && { identity_checklist: JSON.stringify(changes.identityChecklist) }),
+          ...(changes.mfaMethods !== undefined && { mfa_methods: MFA_METHODS.filter((m) => changes.mfaMethods!.includes(m)).join(',') }),
         })
         .where('id', '=', s.org.id)
         .execute();
@@ -45,6 +49,7 @@ export function organisationRoutes(app: FastifyInstance, ctx: PlatformContext): 
           ...(changes.mfaPolicy !== undefined && { mfaPolicy: changes.mfaPolicy }),
           ...(changes.ticketRequired !== undefined && { ticketRequired: changes.ticketRequired }),
           ...(changes.identityChecklist !== undefined && { identityChecklistQuestions: changes.identityChecklist.length }),
+          ...(changes.mfaMethods !== undefined && { mfaMethods: changes.mfaMethods.join(',') }),
         },
       };
     });

@@ -43,7 +43,7 @@ export function recordRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     const { user } = parseInput(userParams, request.params, 'params');
     const row = await findUserRow(ctx.db, principal.orgId, user);
     const org = await organisationOf(ctx.db, principal.orgId);
-    return mfaStatus(ctx.db, ctx, row, org.mfa_policy);
+    return mfaStatus(ctx.db, ctx, row, org);
   });
 
   app.get('/users/:user/emails', async (request) => {

@@ -11,7 +11,9 @@ import { issueLink } from '../../services/link-tokens.ts';
 import { notifyPerson } from '../../services/notify.ts';
 import { enforceRateLimit, type RateLimit } from '../../services/rate-limit.ts';
 import { moveStage, organisationOf } from '../../services/registration-state.ts';
-import { passwordSignIn, secondFactorSignIn, challengeRow, type SignInOutcome } from '../../services/user-sign-in.ts';
+import { passwordSignIn, secondFactorSignIn, challengeRow, challengeMethod, textSignInCode, type SignInOutcome } from '../../services/user-sign-in.ts';
+import type { SmsCodeRefusal } from '../../services/sms-mfa.ts';
+import type { TokenRow } from '../../storage/schema.ts';
 import { eventPhase } from '../../services/views.ts';
 import { endWebSession, sessionUser } from '../../services/web-session.ts';
 import { formatDateTime } from '../../mail/templates.ts';
@@ -21,6 +23,9 @@ import { noteRateLimited, recordActivity } from '../../activity/record.ts';
 import { displayEmail, emailLookupKey } from '../../../contract/email-address.ts';
 
 const CHALLENGE_COOKIE = 't1_challenge';
+// Where a sign-in lands when it was asked for by a page that needs one (only our own pages).
+const RETURN_COOKIE = 't1_return';
+const RETURN_PAGES: Record<string, string> = { account: 'account' };
 const LOGIN_LINK_PER_IP: RateLimit = { name: 'login-link-ip', max: 20, windowSeconds: 3600 };
 const LOGIN_LINK_PER_ACCOUNT: RateLimit = { name: 'login-link-account', max: 5, windowSeconds: 3600 };
 
@@ -50,6 +55,53 @@ ${field({ name: 'password', label: 'Password', type: 'password', required: true,
 <p><a href="/e/${event.slug}/forgot-password">Forgot your password?</a></p>
 <p><a href="/e/${event.slug}/activate">Did not get the activation email?</a></p>
 <p><a href="/e/${event.slug}/register">Not registered yet? Register</a></p>`;
+}
+
+/** Sends the visitor back to their account page once they have signed in. */
+export function rememberReturnToAccount(reply: FastifyReply, ctx: PlatformContext, event: EventRow): void {
+  reply.setCookie(RETURN_COOKIE, 'account', { path: `/e/${event.slug}`, httpOnly: true, sameSite: 'lax', secure: secureCookies(ctx), maxAge: 600 });
+}
+
+function afterSignInPath(request: FastifyRequest, reply: FastifyReply, event: EventRow): string {
+  const page = request.cookies[RETURN_COOKIE];
+  if (page === undefined) return `/e/${event.slug}`;
+  reply.clearCookie(RETURN_COOKIE, { path: `/e/${event.slug}` });
+  return Object.hasOwn(RETURN_PAGES, page) ? `/e/${event.slug}/${RETURN_PAGES[page]}` : `/e/${event.slug}`;
+}
+
+const TEXTED_CODE_ERRORS: Record<SmsCodeRefusal, string> = {
+  wrong_code: 'That code is not right. Check the text message, or use a recovery code.',
+  no_code: 'No code was texted for this sign-in yet. Press "Text me a new code".',
+  used: 'That code was already used. Press "Text me a new code" for another one.',
+  expired: 'That code has expired. Press "Text me a new code" for a fresh one.',
+  limited: 'Too many tries for this code. Press "Text me a new code", or use a recovery code.',
+};
+
+function textedCodeForm(request: FastifyRequest, reply: FastifyReply, ctx: PlatformContext, event: EventRow, maskedPhone: string, messages: { error?: string; notice?: string } = {}) {
+  const errors = messages.error ? { code: messages.error } : undefined;
+  const csrf = csrfToken(request, reply, ctx);
+  return html`${messages.notice ? html`<div class="notice" role="status"><p>${messages.notice}</p></div>` : ''}${errorSummary(errors)}
+<p>We texted a 6-digit code to <span class="phone">${maskedPhone}</span>. Enter it to finish signing in; it works once, for 5 minutes.</p>
+${form(`/e/${event.slug}/login/code`, csrf, field({ name: 'code', label: 'Authentication code', required: true, autocomplete: 'one-time-code', inputmode: 'numeric', errors }), 'Sign in')}
+${form(`/e/${event.slug}/login/code/resend`, csrf, html``, 'Text me a new code')}
+<p>No phone at hand? Enter one of your recovery codes in the same field instead; each works once.</p>`;
+}
+
+/** The code step for the challenge's person: their app's code, or a texted one. */
+async function codeStep(request: FastifyRequest, reply: FastifyReply, ctx: PlatformContext, event: EventRow, row: TokenRow, status: number, messages: { error?: string; notice?: string } = {}) {
+  const method = await challengeMethod(ctx, row);
+  const body = method.method === 'sms' ? textedCodeForm(request, reply, ctx, event, method.maskedPhone, messages) : codeForm(request, reply, ctx, event, messages.error);
+  return sendPage(request, reply, status, { title: 'Two-factor authentication', context: event.title, body });
+}
+
+/** Texts a code, or says when to ask again if too many were sent. */
+async function textCode(ctx: PlatformContext, row: TokenRow, whenOpened: boolean): Promise<{ sent: boolean; limited?: string }> {
+  try {
+    return { sent: (await textSignInCode(ctx, row, whenOpened)) !== null };
+  } catch (error) {
+    if (error instanceof HttpError && error.code === 'rate_limited') return { sent: false, limited: error.message };
+    throw error;
+  }
 }
 
 function codeForm(request: FastifyRequest, reply: FastifyReply, ctx: PlatformContext, event: EventRow, error?: string) {
@@ -88,7 +140,7 @@ export function continueSignIn(request: FastifyRequest, reply: FastifyReply, ctx
       return reply.redirect(`/e/${event.slug}/login/code`, 303);
     case 'signed_in':
       setSessionCookie(reply, ctx, outcome.session);
-      return reply.redirect(`/e/${event.slug}`, 303);
+      return reply.redirect(afterSignInPath(request, reply, event), 303);
   }
 }
 
@@ -117,8 +169,25 @@ export function signInRoutes(app: FastifyInstance, ctx: PlatformContext): void {
 
   app.get('/e/:slug/login/code', async (request, reply) => {
     const event = await eventBySlug(ctx, request);
-    if (!(await challengeRow(ctx, request.cookies[CHALLENGE_COOKIE]))) return reply.redirect(`/e/${event.slug}/login`, 303);
-    return sendPage(request, reply, 200, { title: 'Two-factor authentication', context: event.title, body: codeForm(request, reply, ctx, event) });
+    const row = await challengeRow(ctx, request.cookies[CHALLENGE_COOKIE]);
+    if (!row) return reply.redirect(`/e/${event.slug}/login`, 303);
+    // A person who uses SMS gets their code when the step opens.
+    if ((await challengeMethod(ctx, row)).method === 'sms') {
+      const texted = await textCode(forRequest(ctx, request, 'sign_in'), row, true);
+      if (texted.limited) return codeStep(request, reply, ctx, event, row, 429, { error: texted.limited });
+    }
+    return codeStep(request, reply, ctx, event, row, 200);
+  });
+
+  app.post('/e/:slug/login/code/resend', async (request, reply) => {
+    checkCsrf(request);
+    const event = await eventBySlug(ctx, request);
+    const row = await challengeRow(ctx, request.cookies[CHALLENGE_COOKIE]);
+    if (!row) return reply.redirect(`/e/${event.slug}/login`, 303);
+    if ((await challengeMethod(ctx, row)).method !== 'sms') return codeStep(request, reply, ctx, event, row, 200);
+    const texted = await textCode(forRequest(ctx, request, 'sign_in'), row, false);
+    if (texted.limited) return codeStep(request, reply, ctx, event, row, 429, { error: texted.limited });
+    return codeStep(request, reply, ctx, event, row, 200, { notice: 'We texted you a new code. Only the newest code works.' });
   });
 
   app.post('/e/:slug/login/code', async (request, reply) => {
@@ -126,6 +195,12 @@ export function signInRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     const event = await eventBySlug(ctx, request);
     const outcome = await secondFactorSignIn(forRequest(ctx, request, 'sign_in'), request.cookies[CHALLENGE_COOKIE], formField(request, 'code', 64));
     if (outcome.kind === 'expired') return reply.redirect(`/e/${event.slug}/login`, 303);
+    if (outcome.kind === 'invalid') {
+      const row = await challengeRow(ctx, request.cookies[CHALLENGE_COOKIE]);
+      if (row && (await challengeMethod(ctx, row)).method === 'sms') {
+        return codeStep(request, reply, ctx, event, row, 401, { error: TEXTED_CODE_ERRORS[outcome.textedCode ?? 'wrong_code'] });
+      }
+    }
     if (outcome.kind === 'invalid') {
       return sendPage(request, reply, 401, {
         title: 'Two-factor authentication',
@@ -137,7 +212,7 @@ export function signInRoutes(app: FastifyInstance, ctx: PlatformContext): void {
     // Codes count toward the sign-in lock: a locked account is told so, as on the password step.
     if (outcome.kind === 'locked') return continueSignIn(request, reply, ctx, event, outcome);
     setSessionCookie(reply, ctx, outcome.session);
-    return reply.redirect(`/e/${event.slug}`, 303);
+    return reply.redirect(afterSignInPath(request, reply, event), 303);
   });
 
   app.post('/e/:slug/login-link', async (request, reply) => {
@@ -196,7 +271,7 @@ ${open ? html`<a class="button" href="/e/${event.slug}/register">Register</a> ` 
       return sendPage(request, reply, 403, { title: 'No access to this event', context: event.title, body: html`<p>You are not registered for ${event.title}. <a href="/e/${event.slug}/register">Register here</a>.</p>` });
     }
     const phase = eventPhase(event, ctx.clock.now());
-    const logout = form(`/e/${event.slug}/logout`, csrfToken(request, reply, ctx), html``, 'Sign out');
+    const logout = html`<p><a href="/e/${event.slug}/account">Your account and two-factor authentication</a></p>${form(`/e/${event.slug}/logout`, csrfToken(request, reply, ctx), html``, 'Sign out')}`;
     const visit = { orgId: event.org_id, userId: user.id, eventId: event.id };
     if (phase === 'upcoming') {
       await recordActivity(ctx.db, forRequest(ctx, request), { ...visit, kind: 'visit.coming_soon', detail: { startsAt: event.starts_at } });
