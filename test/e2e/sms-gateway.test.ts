@@ -2,33 +2,22 @@
 // code as a signed JSON POST to a gateway this test runs (and checks the signature of),
 // retries when the gateway fails, and `t1 sms log` (another process) shows what happened,
 // the number masked. Without the signing secret the platform refuses to start.
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openPlatform } from '../../src/platform/platform.ts';
 import { DEMO_ORG_ID } from '../../src/platform/seed/demo.ts';
 import { startSmsEnrollment, type SmsSubject } from '../../src/platform/services/sms-mfa.ts';
-import { SMS_SIGNATURE_HEADER, SMS_TIMESTAMP_HEADER, verifySmsSignature } from '../../src/platform/sms/providers.ts';
 import { personRow } from '../helpers/people.ts';
+import { startSmsGateway, type SmsGateway } from '../helpers/sms-gateway.ts';
 import { cleanupAll, freshDir, killTestChildren, LISTENING_LINE, runT1, startT1, type RunningT1 } from '../helpers/spawn.ts';
 
 const SECRET = 'e2e-gateway-secret-0123456789abcdef';
 
-interface Delivered {
-  id: string;
-  to: string;
-  body: string;
-  signed: boolean;
-}
-
 let dir: string;
 let db: string;
 let token: string;
-let gateway: Server;
+let gateway: SmsGateway;
 let gatewayUrl: string;
-const delivered: Delivered[] = [];
-/** The status the gateway answers with, message by message. */
-let answers: number[] = [];
 
 beforeAll(async () => {
   dir = freshDir('t1-sms-');
@@ -37,30 +26,13 @@ beforeAll(async () => {
   const created = await runT1(['platform', 'token', 'create', '--role', 'agent', '--db', db]);
   expect(created.code, created.stderr).toBe(0);
   token = created.stdout.trim();
-  gateway = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (c: Buffer) => chunks.push(c));
-    request.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const signed = verifySmsSignature(
-        SECRET,
-        { timestamp: String(request.headers[SMS_TIMESTAMP_HEADER]), signature: String(request.headers[SMS_SIGNATURE_HEADER]) },
-        raw,
-        new Date(),
-      );
-      delivered.push({ ...(JSON.parse(raw) as { id: string; to: string; body: string }), signed });
-      response.statusCode = signed ? (answers.shift() ?? 200) : 401;
-      response.end();
-    });
-  });
-  await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
-  const address = gateway.address();
-  gatewayUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/messages`;
+  gateway = await startSmsGateway(SECRET);
+  gatewayUrl = gateway.url;
 }, 60_000);
 
 afterEach(killTestChildren);
 afterAll(async () => {
-  await new Promise<void>((resolve) => gateway?.close(() => resolve()));
+  await gateway?.close();
   await cleanupAll();
 });
 
@@ -106,9 +78,9 @@ describe('t1 platform start --sms-gateway (spawned)', () => {
     const env = { T1_API_URL: url, T1_TOKEN: token };
 
     const { email } = await enrolNewPerson('+44 7911 123456');
-    await until(() => delivered.length === 1);
-    expect(delivered[0]).toMatchObject({ to: '+447911123456', signed: true });
-    expect(delivered[0]!.body).toMatch(/\b\d{6}\b/);
+    await until(() => gateway.received.length === 1);
+    expect(gateway.received[0]).toMatchObject({ to: '+447911123456', signed: true });
+    expect(gateway.received[0]!.body).toMatch(/\b\d{6}\b/);
     await until(async () => JSON.parse((await runT1(['sms', 'log', email, '--json'], { env })).stdout).items[0]?.status === 'sent');
     const log = await runT1(['sms', 'log', email], { env });
     expect(log.code, log.stderr).toBe(0);
@@ -116,10 +88,10 @@ describe('t1 platform start --sms-gateway (spawned)', () => {
     expect(log.stdout + log.stderr).not.toContain('7911123');
 
     // The gateway is down for one attempt: the message waits and goes on the next.
-    answers = [503];
+    gateway.answerNext(503);
     const second = await enrolNewPerson('+44 7911 123789');
-    await until(() => delivered.length === 3, 20_000);
-    expect(delivered.slice(1).map((d) => d.id)).toEqual([delivered[1]!.id, delivered[1]!.id]);
+    await until(() => gateway.received.length === 3, 20_000);
+    expect(gateway.received.slice(1).map((d) => d.id)).toEqual([gateway.received[1]!.id, gateway.received[1]!.id]);
     await until(async () => JSON.parse((await runT1(['sms', 'log', second.email, '--json'], { env })).stdout).items[0]?.status === 'sent');
     const retried = JSON.parse((await runT1(['sms', 'log', second.email, '--json'], { env })).stdout).items[0];
     expect(retried).toMatchObject({ maskedPhone: '+44 •••••••789', status: 'sent', attempts: 2, lastError: 'The SMS gateway answered HTTP 503.' });
