@@ -12,6 +12,7 @@ import { BATCHES_IN_FLIGHT } from '../../src/cli/bulk/pipeline.ts';
 import { DEMO_EVENT_SLUGS } from '../../src/platform/seed/demo.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { cleanupAll, exitWithin, freshDir, killTestChildren, LISTENING_LINE, runT1, startT1 } from '../helpers/spawn.ts';
+import { sleep } from '../helpers/wait.ts';
 
 const EVENT = DEMO_EVENT_SLUGS.upcoming;
 const ROWS = 5_000;
@@ -25,7 +26,6 @@ afterAll(async () => {
   await cleanupAll();
 });
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 async function until<T>(what: string | (() => string), ms: number, check: () => T | undefined): Promise<T> {
   const deadline = Date.now() + ms;

@@ -19,6 +19,7 @@ import type { Database } from '../../src/platform/storage/schema.ts';
 import { DEMO_EVENT_SLUGS, DEMO_EXAMPLES } from '../../src/platform/seed/demo.ts';
 import { postgresReachable, scratchDatabase, type ScratchDatabase } from '../helpers/postgres.ts';
 import { cleanupAll, exitWithin, freshDir, killTestChildren, LISTENING_LINE, runT1, startT1 } from '../helpers/spawn.ts';
+import { sleep, waitFor } from '../helpers/wait.ts';
 
 const scratches: ScratchDatabase[] = [];
 afterEach(killTestChildren);
@@ -27,17 +28,6 @@ afterAll(async () => {
   for (const scratch of scratches) await scratch.drop();
 });
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-async function waitFor<T>(what: string, ms: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}.`);
-    await sleep(100);
-  }
-}
 
 /** Resolves with the error code of a new TCP connection: 'connected' when it was taken. */
 function tryConnect(port: number): Promise<string> {

@@ -20,6 +20,7 @@ import { postgresReachable, scratchDatabase, type ScratchDatabase } from '../hel
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { totpAt } from '../helpers/totp.ts';
 import { cleanupAll, exitWithin, freshDir, LISTENING_LINE, runT1, startT1, type RunningT1 } from '../helpers/spawn.ts';
+import { sleep, waitFor } from '../helpers/wait.ts';
 
 const UPCOMING = DEMO_EVENT_SLUGS.upcoming;
 const LIVE = DEMO_EVENT_SLUGS.live;
@@ -37,17 +38,6 @@ interface Instance {
   server: RunningT1;
 }
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-async function waitFor<T>(what: string, ms: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}.`);
-    await sleep(200);
-  }
-}
 
 let clients = 0;
 /** A new client address for each visitor, passed on by HAProxy in X-Forwarded-For, so per-address limits stay out of the way. */

@@ -14,6 +14,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEMO_EVENT_SLUGS, DEMO_EXAMPLES } from '../../src/platform/seed/demo.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { cleanupAll, exitWithin, freshDir, killTestChildren, LISTENING_LINE, runT1, startT1, type RunningT1 } from '../helpers/spawn.ts';
+import { sleep, waitFor } from '../helpers/wait.ts';
 
 let sink: SmtpSink | undefined;
 
@@ -49,18 +50,6 @@ interface MailLogItem {
   sentAt: string | null;
 }
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-/** Polls `check` until it returns a value (not undefined), at most `ms`. */
-async function waitFor<T>(what: string, ms: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}.`);
-    await sleep(250);
-  }
-}
 
 describe('mail delivery across a platform crash (spawned platform, real SMTP sink)', () => {
   it('mails queued when the platform is SIGKILLed are delivered once after it restarts on the same database', { timeout: 70_000 }, async () => {

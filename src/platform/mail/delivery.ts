@@ -10,6 +10,7 @@ import type { Transporter } from 'nodemailer';
 import { SYSTEM_ORIGIN } from '../activity/origin.ts';
 import { databaseActivityWriter, recordActivity, type ActivityWriter } from '../activity/record.ts';
 import { cryptoTokens, type Clock, type TokenGenerator } from '../clock.ts';
+import { pollingLoop } from '../polling-loop.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { Db } from '../storage/database.ts';
 import { openEmailBody } from './outbox.ts';
@@ -341,34 +342,13 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
     return { due: due.length, sent };
   }
 
-  let running = false;
   let stopping = false;
   const unsent = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> | undefined;
-  let woken = false;
-
-  function schedule(delayMs: number): void {
-    timer = setTimeout(tick, delayMs);
-    // Pending mail must not keep the process alive.
-    timer.unref();
-  }
-
-  function tick(): void {
-    timer = undefined;
-    woken = false;
-    let again = false;
-    inFlight = pass()
-      .then((result) => {
-        again = result.due === BATCH_SIZE;
-      })
-      .catch((error: unknown) => log(`Email delivery pass failed: ${errorMessage(error)}`))
-      .finally(() => {
-        inFlight = undefined;
-        // The next pass is scheduled only after this one ends, so passes never overlap.
-        if (running && !timer) schedule(again || woken ? 0 : pollIntervalMs);
-      });
-  }
+  const loop = pollingLoop({
+    pass: async () => ({ full: (await pass()).due === BATCH_SIZE }),
+    intervalMs: pollIntervalMs,
+    onError: (error) => log(`Email delivery pass failed: ${errorMessage(error)}`),
+  });
 
   /**
    * Gives back the leases of mails claimed and never started. Only a lease still running
@@ -391,26 +371,14 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
 
   return {
     start() {
-      if (running) return;
-      running = true;
       stopping = false;
-      if (!inFlight && !timer) schedule(0);
+      loop.start();
     },
-    wake() {
-      if (!running) return;
-      if (inFlight) {
-        woken = true;
-      } else {
-        clearTimeout(timer);
-        schedule(0);
-      }
-    },
-    async stop(graceMs = Number.POSITIVE_INFINITY) {
-      running = false;
+    wake: () => loop.wake(),
+    // A mail still being sent when the grace ends keeps its lease until it lapses.
+    async stop(graceMs) {
       stopping = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      if (inFlight) await settledWithin(inFlight, graceMs);
+      await loop.stop(graceMs);
       await releaseUnsent();
       transport.close?.();
     },
@@ -418,16 +386,6 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
       return (await pass()).sent;
     },
   };
-}
-
-/** Waits for `work`, or `ms` at most: a mail still being sent then keeps its lease until it lapses. */
-function settledWithin(work: Promise<unknown>, ms: number): Promise<unknown> {
-  if (!Number.isFinite(ms)) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 // SMTP errors name the server's reply, never the message; keep them short for the row.

@@ -5,6 +5,7 @@
 // message whose code has expired is given up, and retries after a gateway failure come
 // quickly (2 s, 4 s, 8 s, ...) and stop after a few attempts.
 import type { Clock } from '../clock.ts';
+import { pollingLoop } from '../polling-loop.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { Db } from '../storage/database.ts';
 import type { SmsProvider } from './providers.ts';
@@ -161,54 +162,16 @@ export function createSmsDelivery(options: SmsDeliveryOptions): SmsDelivery {
     return { due: due.length, sent };
   }
 
-  let running = false;
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> | undefined;
-  let woken = false;
-
-  function schedule(delayMs: number): void {
-    timer = setTimeout(tick, delayMs);
-    // Queued messages must not keep the process alive.
-    timer.unref();
-  }
-
-  function tick(): void {
-    timer = undefined;
-    woken = false;
-    let again = false;
-    inFlight = pass()
-      .then((result) => {
-        again = result.due === BATCH_SIZE;
-      })
-      .catch((error: unknown) => log(`Text message delivery pass failed: ${errorMessage(error)}`))
-      .finally(() => {
-        inFlight = undefined;
-        // The next pass is scheduled only after this one ends, so passes never overlap.
-        if (running && !timer) schedule(again || woken ? 0 : pollIntervalMs);
-      });
-  }
+  const loop = pollingLoop({
+    pass: async () => ({ full: (await pass()).due === BATCH_SIZE }),
+    intervalMs: pollIntervalMs,
+    onError: (error) => log(`Text message delivery pass failed: ${errorMessage(error)}`),
+  });
 
   return {
-    start() {
-      if (running) return;
-      running = true;
-      if (!inFlight && !timer) schedule(0);
-    },
-    wake() {
-      if (!running) return;
-      if (inFlight) {
-        woken = true;
-      } else {
-        clearTimeout(timer);
-        schedule(0);
-      }
-    },
-    async stop() {
-      running = false;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      await inFlight;
-    },
+    start: () => loop.start(),
+    wake: () => loop.wake(),
+    stop: () => loop.stop(),
     async deliverDue() {
       return (await pass()).sent;
     },
