@@ -435,6 +435,11 @@ export class PlatformClient {
     return this.#request('POST', '/v1/auth/mfa', { body: { challenge, code }, schema: staffLoginResultSchema });
   }
 
+  /** Staff sign-in, enrolling a phone instead of the app: the code is texted to it and asked for next. */
+  staffEnrolPhone(challenge: string, phone: string): Promise<StaffLoginResult> {
+    return this.#request('POST', '/v1/auth/mfa/phone', { body: { challenge, phone }, schema: staffLoginResultSchema });
+  }
+
   logout(): Promise<{ revoked: boolean }> {
     return this.#request('POST', '/v1/auth/logout', { body: {}, schema: revokedSchema });
   }

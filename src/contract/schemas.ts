@@ -549,6 +549,12 @@ export const staffMfaBodySchema = z.strictObject({
   code: z.string().trim().max(64),
 });
 
+/** Enrols a phone during sign-in, on a challenge that asks for enrolment: the code is texted to it. */
+export const staffMfaPhoneBodySchema = z.strictObject({
+  challenge: z.string().max(200),
+  phone: z.string().max(64),
+});
+
 export const staffLoginResultSchema = z.discriminatedUnion('next', [
   z.object({
     next: z.literal('done'),
@@ -579,6 +585,8 @@ export const staffLoginResultSchema = z.discriminatedUnion('next', [
     expiresAt: timestamp,
     otpauthUri: z.string(),
     setupKey: z.string(),
+    /** The methods the organisation allows; with 'sms', POST /v1/auth/mfa/phone enrols a phone instead of the app. */
+    methods: z.array(z.enum(MFA_METHODS)).optional(),
   }),
 ]);
 export type StaffLoginResult = z.infer<typeof staffLoginResultSchema>;

@@ -317,7 +317,7 @@ describe('expiry', () => {
 describe('a revoked or expired token on every route', () => {
   // Routes that take no bearer token: health, staff sign-in (with its choice of
   // organisation) and the signed webhook.
-  const PUBLIC = new Set(['/v1/health', '/v1/auth/login', '/v1/auth/organisation', '/v1/auth/mfa', '/v1/webhooks/registrations']);
+  const PUBLIC = new Set(['/v1/health', '/v1/auth/login', '/v1/auth/organisation', '/v1/auth/mfa', '/v1/auth/mfa/phone', '/v1/webhooks/registrations']);
 
   it('gets 401 from every /v1 route that takes a token, before anything else is looked at', async () => {
     const revoked = await createToken('revoked everywhere');

@@ -2,12 +2,17 @@
 // in the config file (only the owner can read it), or with --keychain in the operating
 // system's keychain. Staff sign in with email, password and their authenticator code (or
 // the code texted to their phone), enrolling on the spot when 2FA is required and not set
-// up yet. Staff of several organisations pick one once the password is accepted (or name
-// it with --org); each organisation asks for its own code. A new sign-in ends the session
-// it replaces in the profile, so switching organisation is signing out and in again. With
-// --token an API token is saved instead (from the flag, stdin when piped, or a prompt).
+// up yet: the app, or a phone where the organisation allows text messages (--mfa-method,
+// --phone). Off a terminal the password is the first line of stdin and each code asked
+// for the next one, so a script can pass on a texted code. Staff of several organisations
+// pick one once the password is accepted (or name it with --org); each organisation asks
+// for its own code. A new sign-in ends the session it replaces in the profile, so
+// switching organisation is signing out and in again. With --token an API token is saved
+// instead (from the flag, stdin when piped, or a prompt).
+import { createInterface } from 'node:readline';
 import { text } from 'node:stream/consumers';
 import type { StaffLoginResult, StaffOrganisationChoice, WhoAmI } from '../../contract/schemas.ts';
+import type { MfaMethod } from '../../contract/mfa-methods.ts';
 import type { PlatformClient } from '../../client/platform-client.ts';
 import { ApiError } from '../../client/errors.ts';
 import type { ConfigStore, TokenStore } from '../../cli/config-store.ts';
@@ -27,6 +32,10 @@ export interface Options {
   org?: string;
   /** Keep the token in the operating system's keychain instead of the config file. */
   keychain?: boolean;
+  /** How to get codes, when signing in enrols a second factor. */
+  mfaMethod?: MfaMethod;
+  /** The mobile number to enrol for text message codes (implies --mfa-method sms). */
+  phone?: string;
 }
 
 export interface View {
@@ -48,23 +57,90 @@ async function readSecret(deps: Deps, question: string, flagHint: string): Promi
   return (await deps.prompter().password(question, flagHint)).trim();
 }
 
-async function secondFactor(client: PlatformClient, deps: Deps, first: Exclude<Pending, { next: 'choose_organisation' }>) {
-  const out = deps.output;
-  if (first.next === 'mfa_enroll') {
-    out.notice('Your organisation requires two-factor authentication. Scan this code with your authenticator app:');
-    out.notice(await terminalQr(first.otpauthUri));
-    out.notice(`Or type this setup key into the app: ${first.setupKey}`);
+/** Answers piped on stdin, a line each; null once stdin has ended. */
+type StdinLines = () => Promise<string | null>;
+
+function stdinLines(stdin: NodeJS.ReadableStream): { next: StdinLines; close(): void } {
+  const reader = createInterface({ input: stdin, crlfDelay: Infinity });
+  const lines = reader[Symbol.asyncIterator]();
+  return {
+    next: async () => {
+      const line = await lines.next();
+      return line.done ? null : line.value.trim();
+    },
+    close: () => reader.close(),
+  };
+}
+
+/** A code: asked for on a terminal, else the next line of stdin (none left: the usage error of a missing answer). */
+async function readCode(deps: Deps, lines: StdinLines, question: string): Promise<string> {
+  const piped = deps.output.settings.interactive ? null : await lines();
+  return piped ?? deps.prompter().input(question, 'sign in on a terminal, or put the code on the next line of stdin');
+}
+
+const PHONE_EXAMPLE = '+44 7700 900123';
+
+/** The method to enrol: the flag, else a choice on a terminal where the organisation allows text messages, else the app. */
+async function enrolmentMethod(deps: Deps, options: Options, offered: MfaMethod[]): Promise<MfaMethod> {
+  const wanted = options.mfaMethod ?? (options.phone === undefined ? undefined : 'sms');
+  if (wanted === 'sms' && !offered.includes('sms')) {
+    throw usageError('Your organisation does not allow text message codes for two-factor authentication.', 'Leave out --mfa-method sms and --phone to set up an authenticator app.');
   }
-  const question =
-    first.next === 'mfa_enroll'
-      ? 'Code shown by the app'
-      : first.method === 'sms'
-        ? `Code texted to ${first.maskedPhone ?? 'your phone'} (or a recovery code)`
-        : 'Authenticator code (or a recovery code)';
-  for (let attempt = 1; ; attempt++) {
-    const code = await deps.prompter().input(question, 'sign in on a terminal');
+  if (wanted) return wanted;
+  if (!offered.includes('sms') || !deps.output.settings.interactive) return 'app';
+  return deps.prompter().select('Your organisation requires two-factor authentication. How do you want to get your codes?', [
+    { name: 'Authenticator app', value: 'app' as const },
+    { name: 'Text message', value: 'sms' as const },
+  ]);
+}
+
+/** The platform's word on a number it cannot text (the field error), or null for any other failure. */
+function phoneRefusal(error: unknown): string | null {
+  if (!(error instanceof ApiError) || error.status !== 422) return null;
+  const fields = error.details?.fields;
+  const field = Array.isArray(fields) ? (fields as { field?: unknown; message?: unknown }[]).find((f) => f.field === 'body.phone') : undefined;
+  return typeof field?.message === 'string' ? field.message : null;
+}
+
+/** Enrols a phone on the challenge: the number (asked again while the platform refuses it), then the code it was texted. */
+async function enrolPhone(client: PlatformClient, deps: Deps, options: Options, challenge: string): Promise<Pending & { next: 'mfa_code' }> {
+  let phone = options.phone;
+  for (;;) {
+    phone ??= await deps.prompter().input(`Mobile number, with its country code (for example ${PHONE_EXAMPLE})`, 'pass --phone');
     try {
-      return await client.staffSecondFactor(first.challenge, code);
+      const step = await client.staffEnrolPhone(challenge, phone);
+      if (step.next !== 'mfa_code') throw new Error('The platform did not ask for the texted code.');
+      return step;
+    } catch (error) {
+      const refusal = phoneRefusal(error);
+      if (refusal === null) throw error;
+      if (!deps.output.settings.interactive) throw usageError(`The number was refused: ${refusal}`, `Pass --phone with its country code, for example ${PHONE_EXAMPLE}.`);
+      deps.output.notice(refusal);
+      phone = undefined;
+    }
+  }
+}
+
+async function secondFactor(client: PlatformClient, deps: Deps, options: Options, lines: StdinLines, first: Exclude<Pending, { next: 'choose_organisation' }>) {
+  const out = deps.output;
+  let step = first;
+  let question: string;
+  if (step.next === 'mfa_enroll' && (await enrolmentMethod(deps, options, step.methods ?? ['app'])) === 'sms') {
+    const texted = await enrolPhone(client, deps, options, step.challenge);
+    step = texted;
+    question = `Code texted to ${texted.maskedPhone ?? 'your phone'}`;
+  } else if (step.next === 'mfa_enroll') {
+    out.notice('Your organisation requires two-factor authentication. Scan this code with your authenticator app:');
+    out.notice(await terminalQr(step.otpauthUri));
+    out.notice(`Or type this setup key into the app: ${step.setupKey}`);
+    question = 'Code shown by the app';
+  } else {
+    question = step.method === 'sms' ? `Code texted to ${step.maskedPhone ?? 'your phone'} (or a recovery code)` : 'Authenticator code (or a recovery code)';
+  }
+  for (let attempt = 1; ; attempt++) {
+    const code = await readCode(deps, lines, question);
+    try {
+      return await client.staffSecondFactor(step.challenge, code);
     } catch (error) {
       const wrongCode = error instanceof ApiError && error.status === 401 && attempt < CODE_ATTEMPTS;
       if (!wrongCode) throw error;
@@ -105,7 +181,20 @@ async function signInWithPassword(client: PlatformClient, options: Options, deps
     throw usageError('Signing in with email and password off a terminal needs --email and the password on stdin.', 'Or use an API token: t1 login --token');
   }
   const email = options.email ?? (await deps.prompter().input('Email', 'pass --email'));
-  const password = await readSecret(deps, 'Password', 'sign in on a terminal');
+  if (deps.io.stdinIsTTY) {
+    const password = (await deps.prompter().password('Password', 'sign in on a terminal')).trim();
+    return signInSteps(client, options, deps, email, password, async () => null);
+  }
+  // Read a line at a time (never on a terminal, where the prompts read).
+  const lines = stdinLines(deps.io.stdin);
+  try {
+    return await signInSteps(client, options, deps, email, (await lines.next()) ?? '', lines.next);
+  } finally {
+    lines.close();
+  }
+}
+
+async function signInSteps(client: PlatformClient, options: Options, deps: Deps, email: string, password: string, lines: StdinLines): Promise<StaffLoginResult & { next: 'done' }> {
   let step: StaffLoginResult;
   try {
     step = await client.staffLogin(email, password, options.org);
@@ -115,7 +204,7 @@ async function signInWithPassword(client: PlatformClient, options: Options, deps
     throw organisationRefusal(error) ?? error;
   }
   if (step.next === 'choose_organisation') throw new Error('The platform asked for the organisation twice.');
-  const done = step.next === 'done' ? step : await secondFactor(client, deps, step);
+  const done = step.next === 'done' ? step : await secondFactor(client, deps, options, lines, step);
   if (done.next !== 'done') throw new Error('The platform asked for another sign-in step.');
   return done;
 }
@@ -165,6 +254,12 @@ export async function run(options: Options, deps: Deps): Promise<View> {
   }
   if (options.token !== undefined && options.org !== undefined) {
     throw usageError('--org is for signing in with email and password; an API token belongs to one organisation already.');
+  }
+  if (options.token !== undefined && (options.mfaMethod !== undefined || options.phone !== undefined)) {
+    throw usageError('--mfa-method and --phone are for signing in with email and password; an API token has no second factor.');
+  }
+  if (options.mfaMethod === 'app' && options.phone !== undefined) {
+    throw usageError('--phone enrols text message codes; it does not go with --mfa-method app.');
   }
   const apiUrl = checkedApiUrl(settings.apiUrl);
   const store = await deps.config();

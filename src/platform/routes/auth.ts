@@ -1,9 +1,9 @@
 // Staff sign-in for t1 (no bearer token yet): password, the organisation when several
-// fit, then the second factor.
+// fit, then the second factor (or a phone to enrol, whose texted code then confirms it).
 import type { FastifyInstance } from 'fastify';
-import { staffLoginBodySchema, staffMfaBodySchema, staffOrganisationBodySchema } from '../../contract/schemas.ts';
+import { staffLoginBodySchema, staffMfaBodySchema, staffMfaPhoneBodySchema, staffOrganisationBodySchema } from '../../contract/schemas.ts';
 import type { PlatformContext } from '../context.ts';
-import { staffChooseOrganisation, staffPasswordLogin, staffSecondFactor } from '../services/staff-login.ts';
+import { staffChooseOrganisation, staffEnrolPhone, staffPasswordLogin, staffSecondFactor } from '../services/staff-login.ts';
 import { parseInput } from './validation.ts';
 
 export function authRoutes(app: FastifyInstance, ctx: PlatformContext): void {
@@ -19,6 +19,11 @@ export function authRoutes(app: FastifyInstance, ctx: PlatformContext): void {
 
   app.post('/v1/auth/mfa', async (request) => {
     const body = parseInput(staffMfaBodySchema, request.body, 'body');
-    return staffSecondFactor(ctx, body.challenge, body.code);
+    return staffSecondFactor(ctx, body.challenge, body.code, String(request.id));
+  });
+
+  app.post('/v1/auth/mfa/phone', async (request) => {
+    const body = parseInput(staffMfaPhoneBodySchema, request.body, 'body');
+    return staffEnrolPhone(ctx, body.challenge, body.phone);
   });
 }

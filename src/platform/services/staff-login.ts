@@ -1,13 +1,16 @@
 // Staff sign-in for t1: email and password, then an authenticator code, a code texted to
 // the member's phone where the organisation allows text messages, or a recovery code,
 // when the organisation requires 2FA for staff or the member enrolled. A member
-// who must use 2FA and has not enrolled is enrolled on the spot. Guessing is slowed by
-// per-account and per-address limits and growing delays; ten failed attempts in a row
-// (passwords and codes alike) lock the account for 30 minutes (see attempt-lock.ts).
+// who must use 2FA and has not enrolled is enrolled on the spot: the app, or a phone
+// where the organisation allows text messages (the code texted to it confirms it), an
+// enrolment the audit log records as the member's. Guessing is slowed by per-account and
+// per-address limits and growing delays; ten failed attempts in a row (passwords and
+// codes alike) lock the account for 30 minutes (see attempt-lock.ts).
 // Staff rows are per organisation: an address on several is checked against each, and a
 // password that fits more than one leads to a choice of organisation (named in the
 // request, or picked from the list the answer offers, which only the password opens).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
 import type { StaffLoginResult, StaffOrganisationChoice } from '../../contract/schemas.ts';
 import type { StaffRole } from '../../contract/vocabulary.ts';
 import { storeToken } from './token-store.ts';
@@ -18,7 +21,8 @@ import type { Db } from '../storage/database.ts';
 import type { StaffRow, TokenRow } from '../storage/schema.ts';
 import { liveToken } from './link-tokens.ts';
 import { acceptRecoveryCode, acceptSecondFactor, replaceRecoveryCodes } from './mfa.ts';
-import { sendSignInCode, smsMethod, verifySignInCode, type SmsCodeRefusal, type SmsSubject } from './sms-mfa.ts';
+import { confirmSmsEnrollment, sendSignInCode, smsMethod, startSmsEnrollment, verifySignInCode, type SmsCodeRefusal, type SmsSubject } from './sms-mfa.ts';
+import { recordAudit } from './audit.ts';
 import { parseMfaMethods } from '../../contract/mfa-methods.ts';
 import { clearRateLimit, enforceRateLimit, type RateLimit } from './rate-limit.ts';
 import { accountAttempts, attemptFailed, attemptSucceeded, reserveAttempt, unknownAddressAttempts, type Reservation } from './attempt-lock.ts';
@@ -269,10 +273,68 @@ async function nextStep(ctx: PlatformContext, membership: Membership, factor: Se
     expiresAt: expiresAt!,
     otpauthUri: otpauthUri(secret, ISSUER, staff.email),
     setupKey: formatSetupKey(secret),
+    methods: parseMfaMethods(membership.mfa_methods),
   };
 }
 
+/**
+ * What a challenge enrols, from its sealed payload: the app (the secret on screen), a
+ * phone (once a number was given), or nothing (a member with a method set up).
+ */
+type Enrolment = { method: 'app'; secret: string } | { method: 'sms' } | null;
+
+/** The payload of a challenge that enrols a phone; an app enrolment carries its TOTP secret instead. */
+const SMS_ENROLMENT = 'sms-enrolment';
+
+function enrolmentOf(ctx: PlatformContext, row: TokenRow): Enrolment {
+  if (!row.payload_sealed) return null;
+  const payload = ctx.secrets.open(row.payload_sealed);
+  return payload === SMS_ENROLMENT ? { method: 'sms' } : { method: 'app', secret: payload };
+}
+
+const CHALLENGE_GONE = 'The sign-in has expired or was already completed; start again.';
+
+/**
+ * Enrolling a phone instead of the app: the number is checked and a code texted to it;
+ * the challenge then asks for that code (POST /v1/auth/mfa). Giving another number on
+ * the same challenge replaces the first (a typo); the send limits of sms-mfa.ts hold.
+ */
+export async function staffEnrolPhone(ctx: PlatformContext, challenge: string, phone: string): Promise<StaffLoginResult> {
+  const row = await liveToken(ctx.db, ctx.clock, 'login_challenge', challenge);
+  if (!row?.staff_id) throw new HttpError('unauthenticated', CHALLENGE_GONE);
+  if (!enrolmentOf(ctx, row)) {
+    throw new HttpError('conflict', 'This sign-in asks for the code of the second factor set up already, not for a phone.', { reason: 'not_enrolling' });
+  }
+  const staff = await ctx.db.selectFrom('staff').selectAll().where('id', '=', row.staff_id).executeTakeFirstOrThrow();
+  if (staff.locked_until && staff.locked_until > ctx.clock.now().toISOString()) throw lockedError(ctx.clock, staff.locked_until);
+  return ctx.db.transaction().execute(async (trx) => {
+    // First, as it takes the member's row: the code step takes it first too.
+    const sent = await startSmsEnrollment(trx, ctx, staffSubject(staff), phone).catch((error: unknown) => {
+      throw error instanceof HttpError && error.code === 'validation_failed'
+        ? new HttpError('validation_failed', error.message, { fields: [{ field: 'body.phone', message: error.message }] })
+        : error;
+    });
+    const marked = await trx
+      .updateTable('tokens')
+      .set({ payload_sealed: ctx.secrets.seal(SMS_ENROLMENT) })
+      .where('id', '=', row.id)
+      .where('used_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    // Rolled back with the text, so nothing is sent for a sign-in that ended meanwhile.
+    if (Number(marked.numUpdatedRows) !== 1) throw new HttpError('unauthenticated', CHALLENGE_GONE);
+    return { next: 'mfa_code', challenge, expiresAt: row.expires_at!, method: 'sms', maskedPhone: sent.maskedPhone };
+  });
+}
+
 const BAD_CODE = 'That code is not valid or was already used. Wait for the next code in your authenticator app, or use a recovery code.';
+const BAD_ENROLMENT_CODE: Record<SmsCodeRefusal, string> = {
+  wrong_code: 'That code is not right. Check the newest text message to this number.',
+  used: 'That code was already used. Sign in again to have a new one texted.',
+  expired: 'That code has expired. Sign in again to have a new one texted.',
+  limited: 'Too many tries for this code. Sign in again to have a new one texted.',
+  no_code: 'No code was texted for this sign-in. Sign in again.',
+};
 const BAD_TEXTED_CODE: Record<SmsCodeRefusal, string> = {
   wrong_code: 'That code is not right. Check the newest text message, or use a recovery code.',
   used: 'That code was already used. Sign in again for a new text message, or use a recovery code.',
@@ -281,22 +343,22 @@ const BAD_TEXTED_CODE: Record<SmsCodeRefusal, string> = {
   no_code: 'No code was texted for this sign-in. Sign in again, or use a recovery code.',
 };
 
-export async function staffSecondFactor(ctx: PlatformContext, challenge: string, code: string): Promise<StaffLoginResult> {
+export async function staffSecondFactor(ctx: PlatformContext, challenge: string, code: string, requestId: string): Promise<StaffLoginResult> {
   const row = await liveToken(ctx.db, ctx.clock, 'login_challenge', challenge);
-  if (!row?.staff_id) {
-    throw new HttpError('unauthenticated', 'The sign-in has expired or was already completed; start again.');
-  }
+  if (!row?.staff_id) throw new HttpError('unauthenticated', CHALLENGE_GONE);
   await enforceRateLimit(ctx.db, ctx.clock, STAFF_CODE_PER_ACCOUNT, row.staff_id, 'codes for this account');
   const attempts = accountAttempts('staff', row.staff_id);
   // Codes count toward the same lock as passwords, reserved before the check.
   const reservation = await reserveAttempt(ctx.db, ctx.clock, attempts);
   if (reservation.kind === 'locked') throw lockedError(ctx.clock, reservation.until);
+  const enrolment = enrolmentOf(ctx, row);
   try {
-    return await codeSignIn(ctx, row, code, await textedCodeCheck(ctx, row, code));
+    if (enrolment?.method === 'sms') return await phoneEnrolmentSignIn(ctx, row, code, requestId);
+    return await codeSignIn(ctx, row, code, enrolment, await textedCodeCheck(ctx, row, code), requestId);
   } catch (error) {
     if (!(error instanceof WrongCode)) throw error;
     const { lockedUntil } = await attemptFailed(ctx.db, ctx.clock, attempts);
-    throw lockedUntil ? lockedError(ctx.clock, lockedUntil) : new HttpError('unauthenticated', error.refusal ? BAD_TEXTED_CODE[error.refusal] : BAD_CODE);
+    throw lockedUntil ? lockedError(ctx.clock, lockedUntil) : new HttpError('unauthenticated', error.message, error.refusal ? { reason: error.refusal } : undefined);
   }
 }
 
@@ -315,23 +377,69 @@ async function textedCodeCheck(ctx: PlatformContext, row: TokenRow, code: string
   return verifySignInCode(ctx.db, ctx, staffSubject(staff), code);
 }
 
-/** Thrown inside the transaction so a wrong code changes nothing and is counted after it. */
+/** A refused code, with what the member is told; counted toward the lock once its check is over. */
 class WrongCode extends Error {
   readonly refusal: SmsCodeRefusal | null;
 
-  constructor(refusal: SmsCodeRefusal | null = null) {
-    super('wrong code');
+  constructor(message: string, refusal: SmsCodeRefusal | null = null) {
+    super(message);
     this.refusal = refusal;
   }
 }
 
-async function codeSignIn(ctx: PlatformContext, row: TokenRow, code: string, texted: TextedCheck | null): Promise<StaffLoginResult> {
+/**
+ * The code texted to the phone being enrolled: right, the phone is the member's second
+ * factor, recovery codes are issued and the sign-in completes, all in one transaction.
+ * A refused code commits its count on the code and ends the transaction there.
+ */
+async function phoneEnrolmentSignIn(ctx: PlatformContext, row: TokenRow, code: string, requestId: string): Promise<StaffLoginResult> {
+  const outcome = await ctx.db.transaction().execute(async (trx) => {
+    // The member's row first, in the order the phone step takes it.
+    await trx.updateTable('staff').set({ failed_logins: sql<number>`failed_logins` }).where('id', '=', row.staff_id!).execute();
+    const staff = await trx.selectFrom('staff').selectAll().where('id', '=', row.staff_id!).executeTakeFirstOrThrow();
+    const confirmed = await confirmSmsEnrollment(trx, ctx, staffSubject(staff), code);
+    if (!confirmed.ok) return confirmed;
+    await trx
+      .updateTable('staff')
+      .set({ mfa_secret_enc: null, mfa_confirmed_at: ctx.clock.now().toISOString(), mfa_last_step: null })
+      .where('id', '=', staff.id)
+      .execute();
+    const recoveryCodes = await replaceRecoveryCodes(trx, { ...ctx, db: trx }, { staffId: staff.id });
+    await auditEnrolment(trx, ctx, row, staff, { method: 'sms', phone: confirmed.maskedPhone }, requestId);
+    return { ok: true as const, result: await completeSignIn(trx, ctx, row, staff, recoveryCodes) };
+  });
+  if (!outcome.ok) throw new WrongCode(BAD_ENROLMENT_CODE[outcome.reason], outcome.reason);
+  return outcome.result;
+}
+
+/** A member's own enrolment, in the audit log as the member's action. */
+async function auditEnrolment(trx: Db, ctx: PlatformContext, row: TokenRow, staff: StaffRow, detail: { method: 'app' } | { method: 'sms'; phone: string }, requestId: string) {
+  const org = await trx.selectFrom('organisations').select('name').where('id', '=', staff.org_id).executeTakeFirstOrThrow();
+  await recordAudit(trx, ctx, {
+    principal: {
+      orgId: staff.org_id,
+      orgName: org.name,
+      role: staff.role as StaffRole,
+      tokenId: row.id,
+      tokenName: null,
+      via: 'session',
+      staff: { id: staff.id, email: staff.email, name: staff.name },
+    },
+    action: 'staff.mfa.enable',
+    target: staff.email,
+    result: 'ok',
+    detail: { ...detail, via: 't1_login' },
+    requestId,
+  });
+}
+
+async function codeSignIn(ctx: PlatformContext, row: TokenRow, code: string, enrolment: Enrolment, texted: TextedCheck | null, requestId: string): Promise<StaffLoginResult> {
   return ctx.db.transaction().execute(async (trx) => {
     const staff = await trx.selectFrom('staff').selectAll().where('id', '=', row.staff_id!).executeTakeFirstOrThrow();
     let recoveryCodes: string[] | null = null;
-    if (row.payload_sealed) {
-      const step = acceptTotp(ctx.secrets.open(row.payload_sealed), code, ctx.clock.now(), null);
-      if (step === null) throw new WrongCode();
+    if (enrolment?.method === 'app') {
+      const step = acceptTotp(enrolment.secret, code, ctx.clock.now(), null);
+      if (step === null) throw new WrongCode(BAD_CODE);
       const now = ctx.clock.now().toISOString();
       await trx
         .updateTable('staff')
@@ -339,8 +447,9 @@ async function codeSignIn(ctx: PlatformContext, row: TokenRow, code: string, tex
         .where('id', '=', staff.id)
         .execute();
       recoveryCodes = await replaceRecoveryCodes(trx, { ...ctx, db: trx }, { staffId: staff.id });
+      await auditEnrolment(trx, ctx, row, staff, { method: 'app' }, requestId);
     } else if (texted) {
-      if (!texted.ok && !(await acceptRecoveryCode(trx, ctx, { kind: 'staff', id: staff.id }, code))) throw new WrongCode(texted.reason);
+      if (!texted.ok && !(await acceptRecoveryCode(trx, ctx, { kind: 'staff', id: staff.id }, code))) throw new WrongCode(BAD_TEXTED_CODE[texted.reason], texted.reason);
     } else {
       const accepted = await acceptSecondFactor(
         trx,
@@ -348,21 +457,26 @@ async function codeSignIn(ctx: PlatformContext, row: TokenRow, code: string, tex
         { kind: 'staff', id: staff.id, secretSealed: staff.mfa_secret_enc!, lastStep: staff.mfa_last_step === null ? null : Number(staff.mfa_last_step) },
         code,
       );
-      if (!accepted) throw new WrongCode();
+      if (!accepted) throw new WrongCode(BAD_CODE);
     }
-    const used = await trx
-      .updateTable('tokens')
-      .set({ used_at: ctx.clock.now().toISOString() })
-      .where('id', '=', row.id)
-      .where('used_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(used.numUpdatedRows) !== 1) throw new HttpError('unauthenticated', 'This sign-in was already completed; start again.');
-    // A lock set while the code was checked stands: rolling back keeps the code unspent.
-    const settled = await attemptSucceeded(trx, ctx.clock, accountAttempts('staff', staff.id), 'sign_in');
-    if (settled.kind === 'locked') throw lockedError(ctx.clock, settled.until);
-    await clearRateLimit(trx, STAFF_CODE_PER_ACCOUNT, staff.id);
-    return session({ ...ctx, db: trx }, staff, recoveryCodes);
+    return completeSignIn(trx, ctx, row, staff, recoveryCodes);
   });
+}
+
+/** The challenge used up, the run of failures ended and a session issued, in the caller's transaction. */
+async function completeSignIn(trx: Db, ctx: PlatformContext, row: TokenRow, staff: StaffRow, recoveryCodes: string[] | null): Promise<StaffLoginResult> {
+  const used = await trx
+    .updateTable('tokens')
+    .set({ used_at: ctx.clock.now().toISOString() })
+    .where('id', '=', row.id)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(used.numUpdatedRows) !== 1) throw new HttpError('unauthenticated', 'This sign-in was already completed; start again.');
+  // A lock set while the code was checked stands: rolling back keeps the code unspent.
+  const settled = await attemptSucceeded(trx, ctx.clock, accountAttempts('staff', staff.id), 'sign_in');
+  if (settled.kind === 'locked') throw lockedError(ctx.clock, settled.until);
+  await clearRateLimit(trx, STAFF_CODE_PER_ACCOUNT, staff.id);
+  return session({ ...ctx, db: trx }, staff, recoveryCodes);
 }
 
 export async function revokeSession(ctx: PlatformContext, tokenId: string): Promise<void> {
