@@ -114,8 +114,10 @@ function configuration(input: { port: number; socket: string; checkPath: string;
     '  balance roundrobin',
     `  option httpchk GET ${input.checkPath}`,
     '  http-check expect status 200-399',
-    // Fast checks: a killed instance leaves the rotation within about half a second.
-    '  default-server inter 250ms fall 2 rise 1',
+    // Fast checks: a killed instance (refused at once) leaves the rotation within a second. A
+    // busy one answers late but answers: three misses of 2 s each before it is taken out.
+    '  timeout check 2s',
+    '  default-server inter 250ms fall 3 rise 1',
     '  http-response set-header X-Served-By %[srv_name]',
     ...servers,
     '',
