@@ -13,7 +13,7 @@ import { recordRoutes } from './routes/admin/records.ts';
 import { organisationRoutes } from './routes/admin/organisation.ts';
 import { smsRoutes } from './routes/admin/sms.ts';
 import { bulkInvitationRoutes } from './routes/admin/bulk-invitations.ts';
-import { authRoutes } from './routes/auth.ts';
+import { authRoutes, STAFF_SIGN_IN_ROUTES } from './routes/auth.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { installWebKit } from './routes/web/kit.ts';
 import { linkPageRoutes } from './routes/web/link-pages.ts';
@@ -24,6 +24,7 @@ import { loggedError, loggedUrl } from './redact.ts';
 import { opsRoutes, type Readiness } from './routes/ops.ts';
 import type { PlatformMetrics } from './metrics.ts';
 import { RateLimitedError } from './services/rate-limit.ts';
+import { HttpError } from './http-error.ts';
 
 export interface AppOptions {
   /** Where logs go as JSON lines; none for the embedded platform and tests. */
@@ -90,8 +91,11 @@ export async function buildApp(ctx: PlatformContext, options: AppOptions): Promi
       const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
       metrics.observeRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
     });
-    app.addHook('onError', async (_request, _reply, error) => {
+    app.addHook('onError', async (request, _reply, error) => {
       if (error instanceof RateLimitedError) metrics.rateLimited(error.limit);
+      if (error instanceof HttpError && STAFF_SIGN_IN_ROUTES.has(request.routeOptions.url ?? '') && (error.status === 401 || error.status === 429)) {
+        metrics.staffSignInFailed(typeof error.details?.reason === 'string' ? error.details.reason : error.code);
+      }
     });
   }
   opsRoutes(app, { readiness: options.readiness, metrics: options.metricsRoute ? metrics : undefined });

@@ -17,6 +17,8 @@ export interface PlatformMetrics {
   mailFailed(gaveUp: boolean): void;
   /** An attendee's sign-in refused, by the activity reason code (wrong_password, locked...). */
   signInFailed(reason: string): void;
+  /** A staff member's sign-in (password or code) refused, by its reason (locked...) or error code. */
+  staffSignInFailed(reason: string): void;
   /** A request refused by the named rate limit (sign-in-ip, register-account...). */
   rateLimited(limit: string): void;
   /** The exposition text, with the outbox gauges read from the database now. */
@@ -45,6 +47,12 @@ export function createMetrics(options: { db: Db; clock: Clock }): PlatformMetric
     registers,
   });
   const signInFailures = new Counter({ name: 't1_sign_in_failures_total', help: 'Refused attendee sign-ins, by reason code.', labelNames: ['reason'], registers });
+  const staffSignInFailures = new Counter({
+    name: 't1_staff_sign_in_failures_total',
+    help: 'Refused staff sign-ins (t1 login), by reason.',
+    labelNames: ['reason'],
+    registers,
+  });
   const rateLimited = new Counter({ name: 't1_rate_limit_hits_total', help: 'Requests refused by a rate limit, by limit name.', labelNames: ['limit'], registers });
 
   // Both gauges come from one query per scrape; the status index finds the queued mails.
@@ -83,6 +91,7 @@ export function createMetrics(options: { db: Db; clock: Clock }): PlatformMetric
     mailSent: () => sent.inc(),
     mailFailed: (gaveUp) => failed.inc({ final: String(gaveUp) }),
     signInFailed: (reason) => signInFailures.inc({ reason }),
+    staffSignInFailed: (reason) => staffSignInFailures.inc({ reason }),
     rateLimited: (limit) => rateLimited.inc({ limit }),
     async scrape() {
       try {

@@ -178,6 +178,19 @@ describe('metrics', () => {
     expect(sample(text, 't1_sign_in_failures_total', { reason: 'unknown_address' })).toBe(1);
   });
 
+  it('staff sign-in failures by reason', async () => {
+    const login = (password: string) =>
+      fetch(`${served.url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: DEMO_EXAMPLES.agentStaff, password }),
+      });
+    expect((await login('not-it')).status).toBe(401);
+    expect((await login('not-it-either')).status).toBe(401);
+    const text = await scrape(served.url);
+    expect(sample(text, 't1_staff_sign_in_failures_total', { reason: 'unauthenticated' })).toBe(2);
+  });
+
   it('rate-limit hits by limit name', async () => {
     const browser = new Browser(served.url);
     const statuses: number[] = [];

@@ -6,6 +6,9 @@ import type { PlatformContext } from '../context.ts';
 import { staffChooseOrganisation, staffEnrolPhone, staffPasswordLogin, staffSecondFactor } from '../services/staff-login.ts';
 import { parseInput } from './validation.ts';
 
+/** The routes of `t1 login`; the metrics count their refusals as failed staff sign-ins. */
+export const STAFF_SIGN_IN_ROUTES: ReadonlySet<string> = new Set(['/v1/auth/login', '/v1/auth/organisation', '/v1/auth/mfa', '/v1/auth/mfa/phone']);
+
 export function authRoutes(app: FastifyInstance, ctx: PlatformContext): void {
   app.post('/v1/auth/login', async (request) => {
     const body = parseInput(staffLoginBodySchema, request.body, 'body');
