@@ -1,10 +1,12 @@
-// The delivery-trouble rule: which recent mails deserve a warning, and what it says.
+// The delivery-trouble rule: which recent mails deserve a warning, and what it says; the
+// runbooks' recent-mail check judges by the same rule.
 import { describe, expect, it } from 'vitest';
 import type { EmailLogEntry } from '../../src/contract/schemas.ts';
 import { PassThrough } from 'node:stream';
 import type { Deps } from '../../src/cli/deps.ts';
 import { Output } from '../../src/cli/render/output.ts';
-import { deliveryWarnings, isStuck } from '../../src/cli/delivery-warnings.ts';
+import { DELIVERY_WINDOW_DAYS, STUCK_AFTER_MINUTES, deliveryWarnings, isStuck } from '../../src/cli/delivery-warnings.ts';
+import { deliveryTrouble } from '../../src/troubleshoot/checks/recent-mail.ts';
 import { checkDeliveryAfter, printDeliveryWarnings } from '../../src/commands/delivery-check.ts';
 
 const NOW = new Date('2026-05-10T12:00:00.000Z');
@@ -162,5 +164,21 @@ describe('checking after an action', () => {
     });
     await checkDeliveryAfter(none.deps, {}, TO, null);
     expect(asked).toBe(false);
+  });
+});
+
+describe('the recent-mail check of the runbooks', () => {
+  it('follows the same rule: a mail waiting past the stuck mark, never tried, is not delivered', () => {
+    const waiting = mail('queued', STUCK_AFTER_MINUTES + 1);
+    const onItsWay = mail('queued', 1);
+    const { undelivered } = deliveryTrouble([onItsWay, waiting, mail('sent', 60)], NOW);
+    expect(undelivered.map((m) => m.id)).toEqual([waiting.id]);
+    expect(deliveryWarnings([waiting], NOW).join(' ')).toContain(waiting.subject);
+  });
+
+  it('looks back as far as the warnings do', () => {
+    const old = mail('failed', (DELIVERY_WINDOW_DAYS * 24 + 1) * 60);
+    expect(deliveryTrouble([old], NOW).recent).toEqual([]);
+    expect(deliveryWarnings([old], NOW)).toEqual([]);
   });
 });
