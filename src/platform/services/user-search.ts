@@ -1,6 +1,6 @@
 // Finds people: one query string matched against email (exact first, then prefix) and
 // first, last and full name prefixes, case-insensitive, with keyset pagination.
-import { sql } from 'kysely';
+import { PostgresAdapter, sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import type { Page, UserSummary } from '../../contract/schemas.ts';
 import type { EventRole, RegistrationStage, RegistrationStatus } from '../../contract/vocabulary.ts';
@@ -41,6 +41,8 @@ interface Found {
   full_name_lc: string;
   company: string | null;
   rank: number;
+  /** Read along with the person on PostgreSQL. */
+  registrations?: UserSummary['registrations'];
 }
 
 /** Lower-cased forms the search indexes are built on; kept next to the search that uses them. */
@@ -71,8 +73,13 @@ function eventIdOf(db: Db, orgId: string, ref: string) {
     .limit(1);
 }
 
-/** The organisation's people, narrowed to those with a registration matching the filters. */
-function people(db: Db, filters: Filters) {
+/**
+ * The organisation's people, narrowed to those with a registration matching the filters.
+ * `asSubPlan` (PostgreSQL) keeps the registration check a per-row subplan: pulled up into
+ * a semi-join, it makes the planner weigh join orders in every branch of a statement,
+ * which costs more than running the statement; the per-row index probe is the same.
+ */
+function people(db: Db, filters: Filters, asSubPlan = false) {
   const query = db.selectFrom('users').select(COLUMNS).where('users.org_id', '=', filters.orgId);
   if (!filters.event && !filters.status && !filters.role) return query;
   return query.where(({ exists, selectFrom }) =>
@@ -82,7 +89,8 @@ function people(db: Db, filters: Filters) {
         .whereRef('r.user_id', '=', 'users.id')
         .$if(filters.event !== undefined, (w) => w.where('r.event_id', '=', eventIdOf(db, filters.orgId, filters.event!)))
         .$if(filters.status !== undefined, (w) => w.where('r.status', '=', filters.status!))
-        .$if(filters.role !== undefined, (w) => w.where('r.role', '=', filters.role!)),
+        .$if(filters.role !== undefined, (w) => w.where('r.role', '=', filters.role!))
+        .$if(asSubPlan, (w) => w.offset(0)),
     ),
   );
 }
@@ -116,17 +124,22 @@ const MAX_LAST_NAMES = 64;
  * one before (a skip scan), however many people share them.
  */
 async function lastNamesStartingWith(db: Db, orgId: string, q: string): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`${lastNamesUnder(orgId, q)} select name from few_names`.execute(db);
+  return rows.map((row) => row.name);
+}
+
+/** `few_names`: the last names under the prefix, up to one past MAX_LAST_NAMES (a skip scan). */
+function lastNamesUnder(orgId: string, q: string) {
   const end = q + RANGE_END;
   const firstFrom = (comparison: '>=' | '>', from: unknown) =>
     sql`(select last_name_lc from users where org_id = ${orgId} and last_name_lc ${sql.raw(comparison)} ${from} and last_name_lc < ${end} order by last_name_lc limit 1)`;
-  const { rows } = await sql<{ name: string }>`
-    with recursive names (name) as (
+  return sql`
+    with recursive last_names (name) as (
       select ${firstFrom('>=', q)}
       union all
-      select ${firstFrom('>', sql.ref('names.name'))} from names where names.name is not null
-    )
-    select name from names where name is not null limit ${MAX_LAST_NAMES + 1}`.execute(db);
-  return rows.map((row) => row.name);
+      select ${firstFrom('>', sql.ref('last_names.name'))} from last_names where last_names.name is not null
+    ),
+    few_names as (select name from last_names where name is not null limit ${MAX_LAST_NAMES + 1})`;
 }
 
 /**
@@ -187,18 +200,91 @@ async function findPeople(db: Db, filters: Filters, search: UserSearch, after: C
   return found;
 }
 
+type FoundWithRegistrations = Required<Found>;
+
+/**
+ * On PostgreSQL a round trip costs more than these statements take to run, so each rank
+ * group is one statement that brings its people's registrations along: the exact and
+ * email-prefix ranks together, then the whole name rank when they leave room.
+ */
+async function findPeopleWithRegistrations(db: Db, filters: Filters, search: UserSearch, after: Cursor | undefined, wanted: number): Promise<FoundWithRegistrations[]> {
+  const asTyped = search.q?.trim();
+  const q = asTyped?.toLowerCase();
+  const base = people(db, filters, true);
+  if (!q) return withRegistrations(db, sql``, withRank(inOrder(base, RANK_NAME, 'users.full_name_lc', after ? [RANK_NAME, after[1], after[2]] : undefined, wanted), RANK_NAME), wanted);
+  const first = after?.[0] ?? RANK_EXACT;
+  const names = (limit: number) => withRegistrations(db, lastNamesUnder(filters.orgId, q), nameMatches(base, q, after, limit), limit);
+  if (first === RANK_NAME) return names(wanted);
+  const exact = withRank(inOrder(base.where((eb) => eb.or([eb('users.email', '=', q), eb('users.id', '=', asTyped!)])), RANK_EXACT, 'users.email', after, wanted), RANK_EXACT);
+  const emailPrefix = withRank(inOrder(base.where('users.email', '>', q).where('users.email', '<', q + RANGE_END), RANK_EMAIL_PREFIX, 'users.email', after, wanted), RANK_EMAIL_PREFIX);
+  const byEmail = withRegistrations(db, sql``, first === RANK_EXACT ? sql`(${exact} union all ${emailPrefix})` : emailPrefix, wanted);
+  // The name rank waits for the emails because its range can be long when the emails
+  // already matched its people (every "maria" has an email starting "maria."). A query
+  // with a space (no email has one) or an @ (no name has one) cannot be both, so its
+  // name rank is a short read, sent alongside.
+  if (/[\s@]/.test(q)) {
+    const [emails, more] = await Promise.all([byEmail, names(wanted)]);
+    return [...emails, ...more].slice(0, wanted);
+  }
+  const found = await byEmail;
+  return found.length < wanted ? [...found, ...(await names(wanted - found.length))] : found;
+}
+
+function withRank(query: ReturnType<typeof inOrder>, rank: number) {
+  return sql`(${query.select(sql.lit(rank).as('rank'))})`;
+}
+
+/** `ranks` (rows of one or more ranks) in rank order, each with the person's registrations. */
+async function withRegistrations(db: Db, ctes: RawBuilder<unknown>, ranks: RawBuilder<unknown>, limit: number): Promise<FoundWithRegistrations[]> {
+  const { rows } = await sql<FoundWithRegistrations>`
+    ${ctes}
+    select found.*, coalesce((
+      select json_agg(json_build_object('eventSlug', events.slug, 'role', r.role, 'status', r.status, 'stage', r.stage) order by events.starts_at, events.id)
+      from registrations r join events on events.id = r.event_id
+      where r.user_id = found.id
+    ), '[]') as registrations
+    from ${ranks} found
+    order by found.rank, case when found.rank = ${RANK_NAME} then found.full_name_lc else found.email end, found.id
+    limit ${limit}`.execute(db);
+  return rows;
+}
+
+/**
+ * The name rank as rankRows reads it, in one statement: full-name prefixes, and each
+ * last name under the prefix read in index order (joined laterally to few_names), or the
+ * last-name range at once when there are too many names.
+ */
+function nameMatches(base: PeopleQuery, q: string, after: Cursor | undefined, limit: number) {
+  const notByEmail = base.where(sql<boolean>`not ${prefixOf('users.email', q)}`);
+  const lastOnly = notByEmail.where(sql<boolean>`not ${prefixOf('users.full_name_lc', q)}`);
+  const byFullName = withRank(inOrder(notByEmail.where(prefixOf('users.full_name_lc', q)), RANK_NAME, 'users.full_name_lc', after, limit), RANK_NAME);
+  const oneLastName = withRank(inOrder(lastOnly.where(sql<boolean>`users.last_name_lc = few_names.name`), RANK_NAME, 'users.full_name_lc', after, limit), RANK_NAME);
+  const lastNameRange = withRank(inOrder(lastOnly.where(prefixOf('users.last_name_lc', q)), RANK_NAME, 'users.full_name_lc', after, limit), RANK_NAME);
+  return sql`(
+    ${byFullName}
+    union all
+    (select one_name.* from few_names cross join lateral ${oneLastName} one_name where (select count(*) from few_names) <= ${MAX_LAST_NAMES})
+    union all
+    (select * from ${lastNameRange} long_range where (select count(*) from few_names) > ${MAX_LAST_NAMES})
+  )`;
+}
+
 export async function searchUsers(db: Db, orgId: string, search: UserSearch): Promise<Page<UserSummary>> {
   const filters: Filters = { orgId, event: search.event, status: search.status, role: search.role };
   const after = search.cursor ? decodeCursor(search.cursor, cursorSchema) : undefined;
   const wanted = search.limit + 1;
+  const onPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const matches = onPostgres ? findPeopleWithRegistrations(db, filters, search, after, wanted) : findPeople(db, filters, search, after, wanted);
   // An unknown event answers 404 (the search, finding no one with it, is dropped).
-  const [, found] = await Promise.all([search.event ? findEventRow(db, orgId, search.event) : undefined, findPeople(db, filters, search, after, wanted)]);
+  const [, found] = await Promise.all([search.event ? findEventRow(db, orgId, search.event) : undefined, matches]);
 
   const page = found.slice(0, search.limit);
   const last = page.at(-1);
   const nextCursor =
     found.length > search.limit && last ? encodeCursor([last.rank, last.rank === RANK_NAME ? last.full_name_lc : last.email, last.id]) : null;
-  const registrations = await briefRegistrations(db, page.map((row) => row.id));
+  const registrations = onPostgres
+    ? new Map(page.map((row) => [row.id, row.registrations ?? []]))
+    : await briefRegistrations(db, page.map((row) => row.id));
   return {
     items: page.map((row) => ({
       id: row.id,
@@ -222,6 +308,7 @@ async function briefRegistrations(db: Db, userIds: string[]) {
     .select(['registrations.user_id', 'events.slug', 'registrations.role', 'registrations.status', 'registrations.stage'])
     .where('registrations.user_id', 'in', userIds)
     .orderBy('events.starts_at')
+    .orderBy('events.id')
     .execute();
   for (const row of rows) {
     const list = byUser.get(row.user_id) ?? [];
