@@ -147,7 +147,7 @@ describe.each(backends)('pruning on $name', ({ open, run }) => {
       .execute();
 
     const counts = await t.platform.pruner.pruneOnce();
-    expect(counts).toEqual({ activity: 3, rateLimits: 2, tokens: 7 });
+    expect(counts).toEqual({ activity: 3, rateLimits: 2, tokens: 7, smsCodes: 0, smsMessages: 0 });
 
     expect(await ids('activity')).toEqual(new Set([...beforeActivity, 'act_edge_new', 'act_recent', 'act_now']));
     expect(await rateKeys()).toEqual(new Set([...beforeRates, 'test-recent:a', 'test-open:hour', 'test-open:lock']));
@@ -169,7 +169,67 @@ describe.each(backends)('pruning on $name', ({ open, run }) => {
     expect(response.status).toBe(200);
 
     // A second pass finds nothing more to do.
-    expect(await t.platform.pruner.pruneOnce()).toEqual({ activity: 0, rateLimits: 0, tokens: 0 });
+    expect(await t.platform.pruner.pruneOnce()).toEqual({ activity: 0, rateLimits: 0, tokens: 0, smsCodes: 0, smsMessages: 0 });
+  });
+
+  it.runIf(run)('deletes text message codes and messages older than the retention, never a message still queued', async () => {
+    const sealed = t.platform.ctx.secrets.seal('+447700900123');
+    await db
+      .insertInto('sms_phones')
+      .values({ id: 'smp_keep', org_id: DEMO_ORG_ID, user_id: null, staff_id: null, phone_sealed: sealed, phone_hash: 'h', masked_phone: '+44 •••••••123', confirmed_at: ago(200 * DAY), created_at: ago(200 * DAY) })
+      .execute();
+    const code = (id: string, expiresAt: string) => ({
+      id,
+      org_id: DEMO_ORG_ID,
+      user_id: null,
+      staff_id: null,
+      phone_id: 'smp_keep',
+      purpose: 'sign_in',
+      code_hash: `hash-${id}`,
+      attempts: 0,
+      expires_at: expiresAt,
+      used_at: null,
+      created_at: expiresAt,
+    });
+    await db.insertInto('sms_codes').values([code('smc_old', ago(91 * DAY)), code('smc_recent', ago(89 * DAY)), code('smc_live', ahead(MINUTE))]).execute();
+    const message = (id: string, createdAt: string, status: string) => ({
+      id,
+      org_id: DEMO_ORG_ID,
+      user_id: null,
+      staff_id: null,
+      purpose: 'sign_in',
+      masked_phone: '+44 •••••••123',
+      phone_hash: 'h',
+      to_sealed: null,
+      body_sealed: null,
+      status,
+      attempts: 1,
+      last_error: null,
+      next_attempt_at: createdAt,
+      expires_at: createdAt,
+      lease_until: null,
+      created_at: createdAt,
+      sent_at: null,
+      updated_at: createdAt,
+    });
+    await db
+      .insertInto('sms_messages')
+      .values([
+        message('sms_old_sent', ago(95 * DAY), 'sent'),
+        message('sms_old_failed', ago(120 * DAY), 'failed'),
+        message('sms_old_queued', ago(120 * DAY), 'queued'),
+        message('sms_recent_sent', ago(10 * DAY), 'sent'),
+      ])
+      .execute();
+
+    const counts = await t.platform.pruner.pruneOnce();
+    expect(counts).toMatchObject({ smsCodes: 1, smsMessages: 2 });
+    expect((await db.selectFrom('sms_codes').select('id').where('phone_id', '=', 'smp_keep').execute()).map((r) => r.id).sort()).toEqual(['smc_live', 'smc_recent']);
+    const made = ['sms_old_sent', 'sms_old_failed', 'sms_old_queued', 'sms_recent_sent'];
+    expect((await db.selectFrom('sms_messages').select('id').where('id', 'in', made).execute()).map((r) => r.id).sort()).toEqual(['sms_old_queued', 'sms_recent_sent']);
+    await db.deleteFrom('sms_messages').where('id', 'in', ['sms_old_queued', 'sms_recent_sent']).execute();
+    await db.deleteFrom('sms_codes').where('phone_id', '=', 'smp_keep').execute();
+    await db.deleteFrom('sms_phones').where('id', '=', 'smp_keep').execute();
   });
 
   it.runIf(run)('works through more rows than one batch holds', async () => {
@@ -186,7 +246,7 @@ describe.each(backends)('pruning on $name', ({ open, run }) => {
     await db.insertInto('activity').values(activity('act_bulk_keep', ago(DAY))).execute();
 
     const counts = await t.platform.pruner.pruneOnce();
-    expect(counts).toEqual({ activity: rows, rateLimits: rows, tokens: rows });
+    expect(counts).toEqual({ activity: rows, rateLimits: rows, tokens: rows, smsCodes: 0, smsMessages: 0 });
     const left = (table: 'activity' | 'tokens') =>
       db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('id', 'like', `${table === 'activity' ? 'act' : 'tok'}_bulk_%`).executeTakeFirstOrThrow();
     expect(Number((await left('activity')).n)).toBe(1);

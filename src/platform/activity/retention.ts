@@ -1,7 +1,8 @@
 // Prunes what the platform need not keep: activity entries older than the retention,
 // rate-limit rows whose window closed long ago, and link, challenge and session tokens
-// dead (expired, used or revoked) for longer than the retention. API tokens and live
-// tokens are never touched. Rows go in small batches, one short statement each, so a
+// dead (expired, used or revoked) for longer than the retention, and text message codes
+// and sent or given-up text messages older than it. API tokens and live tokens are never
+// touched. Rows go in small batches, one short statement each, so a
 // large backlog never holds a long lock; several instances may prune the same database
 // at once, as each delete only removes rows that are due anyway.
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
@@ -38,6 +39,10 @@ export interface PruneCounts {
   activity: number;
   rateLimits: number;
   tokens: number;
+  /** Text message codes expired before the cutoff. */
+  smsCodes: number;
+  /** Text messages made before the cutoff and no longer waiting to be sent. */
+  smsMessages: number;
 }
 
 export interface PrunerOptions {
@@ -135,7 +140,25 @@ export function createPruner(options: PrunerOptions): Pruner {
       return Number(result.numDeletedRows);
     });
 
-    return { activity, rateLimits, tokens };
+    const smsCodes = await drain(async () => {
+      const result = await db
+        .deleteFrom('sms_codes')
+        .where('id', 'in', db.selectFrom('sms_codes').select('id').where('expires_at', '<', cutoff).limit(batchSize))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+
+    // A queued message is the delivery worker's until it is sent or given up.
+    const smsMessages = await drain(async () => {
+      const result = await db
+        .deleteFrom('sms_messages')
+        .where('id', 'in', db.selectFrom('sms_messages').select('id').where('created_at', '<', cutoff).where('status', '<>', 'queued').limit(batchSize))
+        .where('status', '<>', 'queued')
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+
+    return { activity, rateLimits, tokens, smsCodes, smsMessages };
   }
 
   function exclusive(): Promise<PruneCounts> {
@@ -154,8 +177,13 @@ export function createPruner(options: PrunerOptions): Pruner {
     timer = undefined;
     const current = exclusive()
       .then((counts) => {
-        const total = counts.activity + counts.rateLimits + counts.tokens;
-        if (total > 0) log(`Pruned ${counts.activity} activity entries, ${counts.rateLimits} rate-limit rows and ${counts.tokens} tokens.`);
+        const total = counts.activity + counts.rateLimits + counts.tokens + counts.smsCodes + counts.smsMessages;
+        if (total > 0) {
+          log(
+            `Pruned ${counts.activity} activity entries, ${counts.rateLimits} rate-limit rows, ${counts.tokens} tokens, ` +
+              `${counts.smsCodes} text message codes and ${counts.smsMessages} text messages.`,
+          );
+        }
       })
       .catch((error: unknown) => log(`Pruning failed: ${error instanceof Error ? error.message : String(error)}`))
       .finally(() => {

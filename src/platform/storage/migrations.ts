@@ -439,6 +439,14 @@ const staffOrganisations: Migration = {
   },
 };
 
+// The pruner finds old text message codes by expiry and old messages by age.
+const smsRetention: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createIndex('sms_codes_expires').on('sms_codes').column('expires_at').execute();
+    await db.schema.createIndex('sms_messages_created').on('sms_messages').column('created_at').execute();
+  },
+};
+
 // At a million people, each read an agent makes answers from an index range:
 // - an event's registrants are counted as registrations change, in counter rows kept by
 //   triggers (every writer, bulk or single, keeps them in step in its own transaction)
@@ -535,6 +543,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011_scale_indexes': scaleIndexes,
   '0012_sms_second_factor': smsSecondFactor,
   '0013_staff_organisations': staffOrganisations,
+  '0014_sms_retention': smsRetention,
 };
 
 /** Whether the database has exactly the migrations above applied, as on most starts. */
