@@ -8,6 +8,7 @@ import { browserText } from '../cli/render/activity.ts';
 import { formatInZone, formatUtc } from '../cli/render/format.ts';
 import { callerBrowser } from './checks/browser-ladder.ts';
 import { recentMailCheck } from './checks/recent-mail.ts';
+import { smsDeliveryCheck } from './checks/sms-delivery.ts';
 import { registrationCheck } from './checks/registration.ts';
 import { signInCheck } from './checks/sign-in.ts';
 import type { PlatformFacts } from './facts.ts';
@@ -160,6 +161,25 @@ const mailCheck: DiagnoseCheck = {
     }
     if (found.verdict === 'warn') return { ...found, check: 'mail', fixes: [], hint: 'Nothing reaches the person: run the platform with "t1 platform start --smtp <url>" (or T1_SMTP_URL).' };
     return { ...found, check: 'mail', fixes: [] };
+  },
+};
+
+const smsCheck: DiagnoseCheck = {
+  id: 'sms',
+  title: 'Text message codes',
+  scope: 'person',
+  async run(context) {
+    const email = context.answers.email!;
+    const found = await smsDeliveryCheck.run(context);
+    if (!found) return null;
+    const fixes = found.verdict === 'ok' ? [] : [{ label: 'See every text message and its delivery', argv: ['sms', 'log', email] }];
+    const captured = /only captured/.test(found.summary);
+    return {
+      ...found,
+      check: 'sms',
+      fixes,
+      ...(captured ? { hint: 'Nothing reaches phones: run the platform with "t1 platform start --sms-gateway <url>" (or T1_SMS_GATEWAY_URL).' } : {}),
+    };
   },
 };
 
@@ -380,6 +400,7 @@ export const DIAGNOSE_CHECKS: readonly DiagnoseCheck[] = [
   accountCheck,
   lockCheck,
   mfaCheck,
+  smsCheck,
   mailCheck,
   linksCheck,
   browserCheck,

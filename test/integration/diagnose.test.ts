@@ -3,7 +3,8 @@
 // scanner used before the person, an unsupported browser, and a verification link and a
 // 2FA enrollment that expired while the clock moved on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_EVENT_SLUGS, DEMO_EXAMPLES } from '../../src/platform/seed/demo.ts';
+import { DEMO_EVENT_SLUGS, DEMO_EXAMPLES, DEMO_ORG_ID } from '../../src/platform/seed/demo.ts';
+import { enrolPhone, userSubject } from '../helpers/sms-enrol.ts';
 import { signIn, waitFor } from '../helpers/action-kit.ts';
 import { headingOf } from '../helpers/browserless.ts';
 import { lines } from './support.ts';
@@ -145,6 +146,19 @@ describe('t1 diagnose', () => {
 
     const mfa = result(await diagnose(enrolling), 'mfa');
     expect(mfa).toMatchObject({ verdict: 'fail', summary: expect.stringMatching(/2FA enrollment link expired at .* before it was used/), fixes: [{ argv: ['mfa', 'qr', enrolling, '--send'] }] });
+  });
+
+  it('follows the codes texted to a person with SMS 2FA, and says when none left the platform', async () => {
+    const person = 'tomas.silva@contoso.example';
+    const ctx = w.platform.platform.ctx;
+    await ctx.db.updateTable('organisations').set({ mfa_methods: 'app,sms' }).where('id', '=', DEMO_ORG_ID).execute();
+    const phone = await enrolPhone(ctx, await userSubject(ctx, person));
+    const report = await diagnose(person);
+    const sms = result(report, 'sms');
+    expect(sms).toMatchObject({ verdict: 'fail', fixes: [{ argv: ['sms', 'log', person] }] });
+    expect(sms!.summary).toMatch(/only captured: the platform has no SMS provider/);
+    expect(sms!.hint).toContain('--sms-gateway');
+    expect(JSON.stringify(report)).not.toContain(phone.replace(/\s/g, '').slice(3));
   });
 
   it('checks each registration without --event: coming soon expected, ended event, blocked, removed, no password', async () => {
