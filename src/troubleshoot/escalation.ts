@@ -85,6 +85,8 @@ export interface EscalationPacket {
     sentAt: string | null;
     cause: string | null;
   }[];
+  /** The text messages with codes, newest first; null when the agent's role cannot read the SMS log. */
+  texts: { at: string; purpose: string; phone: string; status: string; attempts: number; lastError: string | null; sentAt: string | null }[] | null;
   links: {
     id: string;
     kind: string;
@@ -172,6 +174,7 @@ export async function buildEscalation(input: EscalationInput): Promise<Escalatio
   const mails = await facts.mails(email);
   const links = await facts.links(email);
   const mfa = await facts.mfa(email);
+  const texts = await facts.sms(email);
   const wanted = input.event ? (user?.registrations.filter((r) => r.eventSlug === input.event) ?? []) : (user?.registrations ?? []);
   const registrations: EscalationPacket['registrations'] = [];
   const events: EscalationPacket['events'] = [];
@@ -239,6 +242,7 @@ export async function buildEscalation(input: EscalationInput): Promise<Escalatio
       sentAt: m.sentAt,
       cause: m.cause ? causeText(m.cause, m.causeActor) : null,
     })),
+    texts: texts?.map((t) => ({ at: t.createdAt, purpose: t.purpose, phone: t.maskedPhone, status: t.status, attempts: t.attempts, lastError: t.lastError, sentAt: t.sentAt })) ?? null,
     links: links.map(linkFields),
     requestIds,
   };
@@ -319,6 +323,8 @@ export function renderEscalationMarkdown(p: EscalationPacket): string {
         ...(m
           ? [['Two-factor', m.enrolled ? `on since ${utc(m.enrolledAt)}, ${m.recoveryCodesLeft} recovery codes left` : m.pendingEnrollment ? `enrollment pending until ${utc(m.pendingEnrollment.expiresAt)}` : `off${m.requiredByOrganisation ? ' (required by the organisation)' : ''}`]]
           : []),
+        ...(m?.methods.sms ? [['Text message codes', `to ${mdText(m.methods.sms.maskedPhone)}, since ${utc(m.methods.sms.confirmedAt)}`]] : []),
+        ...(m?.pending.sms ? [['Phone being set up', `${mdText(m.pending.sms.maskedPhone)}, code valid until ${utc(m.pending.sms.expiresAt)}`]] : []),
       ],
     ),
   );
@@ -387,6 +393,17 @@ export function renderEscalationMarkdown(p: EscalationPacket): string {
       p.mails.map((e) => [utc(e.at), e.template, mdText(e.subject), mdCode(e.event), e.status, String(e.attempts), mdText(e.lastError), utc(e.sentAt), mdText(e.cause)]),
     ),
   );
+
+  if (p.texts === null) out.push('', '## Text messages', '', 'Not read: this role cannot see the SMS log.');
+  else if (p.texts.length > 0) {
+    out.push('', '## Text messages', '');
+    out.push(
+      ...table(
+        ['Created (UTC)', 'Purpose', 'Phone', 'Status', 'Attempts', 'Last error', 'Sent'],
+        p.texts.map((t) => [utc(t.at), t.purpose, mdText(t.phone), t.status, String(t.attempts), mdText(t.lastError), utc(t.sentAt)]),
+      ),
+    );
+  }
 
   out.push('', '## Links', '');
   out.push(

@@ -7,7 +7,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_EVENT_SLUGS } from '../../src/platform/seed/demo.ts';
+import { DEMO_EVENT_SLUGS, DEMO_ORG_ID } from '../../src/platform/seed/demo.ts';
+import { enrolPhone, userSubject } from '../helpers/sms-enrol.ts';
 import { VERSION } from '../../src/version.ts';
 import { mdCode, mdText } from '../../src/troubleshoot/escalation.ts';
 import { signIn, waitFor } from '../helpers/action-kit.ts';
@@ -138,6 +139,23 @@ describe('t1 escalate', () => {
     expect(mdText('a\u001b[2J\u202eb\r\nc | `d` & <e>')).toBe('a\\[2Jb c \\| \\`d\\` &amp; \\<e\\>');
     expect(mdCode('id`with|pipe')).toBe('`` id`with\\|pipe ``');
     expect(mdText(null)).toBe('-');
+  });
+
+  it('shows the phone codes go to and the texts sent, the number only masked', async () => {
+    const texted = 'tomas.silva@contoso.example';
+    const ctx = w.platform.platform.ctx;
+    await ctx.db.updateTable('organisations').set({ mfa_methods: 'app,sms' }).where('id', '=', DEMO_ORG_ID).execute();
+    const phone = await enrolPhone(ctx, await userSubject(ctx, texted));
+    const digits = phone.replace(/\D/g, '').slice(2);
+    const packet = parsed<{ person: { mfa: { methods: { sms: { maskedPhone: string } | null } } }; texts: { purpose: string; status: string; phone: string }[] }>(
+      await w.t1(['--json', 'escalate', texted, '--ticket', 'SUP-78']),
+    );
+    const masked = packet.person.mfa.methods.sms!.maskedPhone;
+    expect(packet.texts).toEqual([expect.objectContaining({ purpose: 'enroll', status: 'captured', phone: masked })]);
+    const md = (await w.t1(['escalate', texted, '--ticket', 'SUP-78'])).stdout;
+    expect(md).toContain('## Text messages');
+    expect(md).toContain(`| Text message codes | to ${masked}, since `);
+    for (const text of [JSON.stringify(packet), md]) expect(text).not.toContain(digits);
   });
 
   it('needs --ticket (exit 2), and exits 3 for an address the platform never saw', async () => {
