@@ -10,6 +10,7 @@ import type { Output } from '../../cli/render/output.ts';
 import { formatInZone } from '../../cli/render/format.ts';
 import { actionContext, confirmAction, newIdempotencyKey, type ActionFlags } from '../support.ts';
 import { render as renderEvent } from './show.ts';
+import { editDistance } from '../../cli/edit-distance.ts';
 
 export interface Options extends ActionFlags {
   event: string;
@@ -79,17 +80,6 @@ export function settingValue(name: string, e: EventDetail): string {
 
 function rows(event: EventDetail): SettingRow[] {
   return EVENT_SETTINGS.map((s) => ({ setting: s.name, value: settingValue(s.name, event), accepts: s.accepts, describe: s.describe }));
-}
-
-/** Levenshtein distance, for "did you mean" on a mistyped setting. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 function knownSetting(name: string, event: string): EventSetting {

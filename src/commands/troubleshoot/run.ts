@@ -10,6 +10,7 @@ import { loadRunbooks } from '../../troubleshoot/catalog.ts';
 import { runRunbook, searchRunbooks, type RunReport } from '../../troubleshoot/engine.ts';
 import { platformFacts } from '../../troubleshoot/facts.ts';
 import type { Answers, Finding, Runbook, Verdict } from '../../troubleshoot/runbook.ts';
+import { editDistance } from '../../cli/edit-distance.ts';
 
 export interface Options {
   topic?: string;
@@ -195,13 +196,3 @@ export async function render(view: View, out: Output): Promise<void> {
   renderOutcome(view, out);
 }
 
-/** Levenshtein distance, for "did you mean" on a mistyped topic. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
-  }
-  return previous[b.length]!;
-}

@@ -12,7 +12,7 @@ import { issueLink, pendingLink } from './link-tokens.ts';
 import { notifyPerson } from './notify.ts';
 import { SETUP_KIND } from './self-service-mfa.ts';
 import { allowedMethods, pendingSmsEnrollment, removeSmsMethod, smsMethod, type SmsSubject } from './sms-mfa.ts';
-import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes.ts';
+import { hashRecoveryCode, newRecoveryCodes, recoveryCodesLeft } from './recovery-codes.ts';
 import { acceptTotp, newTotpSecret } from './totp.ts';
 import { endAllWebSessions } from './web-session.ts';
 
@@ -22,19 +22,14 @@ export async function mfaStatus(db: Db, ctx: PlatformContext, user: UserRow, org
   const subject = smsSubjectOf(user);
   const sms = await smsMethod(db, subject);
   const enrolled = user.mfa_confirmed_at !== null || sms !== null;
-  const left = await db
-    .selectFrom('recovery_codes')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_id', '=', user.id)
-    .where('used_at', 'is', null)
-    .executeTakeFirstOrThrow();
+  const left = await recoveryCodesLeft(db, user.id);
   const pending = await pendingLink(db, ctx.clock, user.id, 'mfa_enroll');
   const pendingApp = pending ? { createdAt: pending.created_at, expiresAt: pending.expires_at! } : null;
   return {
     email: user.email,
     enrolled,
     enrolledAt: user.mfa_confirmed_at ?? sms?.confirmedAt ?? null,
-    recoveryCodesLeft: enrolled ? Number(left.n) : 0,
+    recoveryCodesLeft: enrolled ? left : 0,
     requiredByOrganisation: org.mfa_policy === 'everyone',
     pendingEnrollment: pendingApp,
     methods: {

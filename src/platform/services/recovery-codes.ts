@@ -1,6 +1,7 @@
 // Recovery codes: ten per enrollment, 80 bits each, shown once and stored as SHA-256.
 import { randomBytes } from 'node:crypto';
 import { hashToken } from '../clock.ts';
+import type { Db } from '../storage/database.ts';
 
 export const RECOVERY_CODE_COUNT = 10;
 const CODE_BYTES = 10; // 80 bits
@@ -29,4 +30,15 @@ export function newRecoveryCodes(): string[] {
 /** Codes are compared without dashes, spaces or case. */
 export function hashRecoveryCode(code: string): string {
   return hashToken(code.toLowerCase().replace(/[^a-z0-9]/g, ''));
+}
+
+/** How many of the person's recovery codes are still unused. */
+export async function recoveryCodesLeft(db: Db, userId: string): Promise<number> {
+  const { n } = await db
+    .selectFrom('recovery_codes')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .where('used_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(n);
 }

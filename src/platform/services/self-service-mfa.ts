@@ -14,7 +14,7 @@ import type { OrganisationRow, TokenRow, UserRow } from '../storage/schema.ts';
 import { recordActivity } from '../activity/record.ts';
 import { notifyPerson } from './notify.ts';
 import { enforceRateLimit, type RateLimit } from './rate-limit.ts';
-import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes.ts';
+import { hashRecoveryCode, newRecoveryCodes, recoveryCodesLeft } from './recovery-codes.ts';
 import { storeToken } from './token-store.ts';
 import { acceptTotp, newTotpSecret } from './totp.ts';
 import { allowedMethods, confirmSmsEnrollment, pendingSmsEnrollment, removeSmsMethod, smsMethod, startSmsEnrollment, type SmsCodeRefusal, type SmsSubject } from './sms-mfa.ts';
@@ -57,18 +57,13 @@ export function smsSubject(user: UserRow): SmsSubject {
 export async function twoFactorState(db: Db, user: UserRow, org: OrganisationRow): Promise<TwoFactorState> {
   const sms = user.mfa_secret_enc ? null : await smsMethod(db, smsSubject(user));
   const method: Method | null = user.mfa_secret_enc && user.mfa_confirmed_at ? 'app' : sms ? 'sms' : null;
-  const left = await db
-    .selectFrom('recovery_codes')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_id', '=', user.id)
-    .where('used_at', 'is', null)
-    .executeTakeFirstOrThrow();
+  const left = await recoveryCodesLeft(db, user.id);
   return {
     on: method !== null,
     method,
     since: method === 'sms' ? (user.mfa_confirmed_at ?? sms!.confirmedAt) : user.mfa_confirmed_at,
     maskedPhone: sms?.maskedPhone ?? null,
-    recoveryCodesLeft: method ? Number(left.n) : 0,
+    recoveryCodesLeft: method ? left : 0,
     required: org.mfa_policy === 'everyone',
     allowed: allowedMethods(org),
     hasPassword: user.password_hash !== null,

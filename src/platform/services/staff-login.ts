@@ -232,13 +232,7 @@ export async function staffChooseOrganisation(ctx: PlatformContext, challenge: s
   const fits = await memberships(ctx.db).where('staff.id', 'in', ids).orderBy('organisations.name').orderBy('staff.org_id').execute();
   // A wrong name leaves the choice open, so the caller can pick again.
   const chosen = pick(fits, organisation);
-  const used = await ctx.db
-    .updateTable('tokens')
-    .set({ used_at: ctx.clock.now().toISOString() })
-    .where('id', '=', row.id)
-    .where('used_at', 'is', null)
-    .executeTakeFirst();
-  if (Number(used.numUpdatedRows) !== 1) throw new HttpError('unauthenticated', 'This sign-in was already completed; start again.');
+  await useChallenge(ctx.db, ctx.clock, row);
   const factor = await secondFactorOf(ctx.db, chosen);
   if (factor.kind === 'none') {
     const settled = await attemptSucceeded(ctx.db, ctx.clock, accountAttempts('staff', chosen.id), 'sign_in');
@@ -463,15 +457,15 @@ async function codeSignIn(ctx: PlatformContext, row: TokenRow, code: string, enr
   });
 }
 
+/** Marks a sign-in challenge used; only one of parallel requests carrying it gets past. */
+async function useChallenge(db: Db, clock: Clock, row: TokenRow): Promise<void> {
+  const used = await db.updateTable('tokens').set({ used_at: clock.now().toISOString() }).where('id', '=', row.id).where('used_at', 'is', null).executeTakeFirst();
+  if (Number(used.numUpdatedRows) !== 1) throw new HttpError('unauthenticated', 'This sign-in was already completed; start again.');
+}
+
 /** The challenge used up, the run of failures ended and a session issued, in the caller's transaction. */
 async function completeSignIn(trx: Db, ctx: PlatformContext, row: TokenRow, staff: StaffRow, recoveryCodes: string[] | null): Promise<StaffLoginResult> {
-  const used = await trx
-    .updateTable('tokens')
-    .set({ used_at: ctx.clock.now().toISOString() })
-    .where('id', '=', row.id)
-    .where('used_at', 'is', null)
-    .executeTakeFirst();
-  if (Number(used.numUpdatedRows) !== 1) throw new HttpError('unauthenticated', 'This sign-in was already completed; start again.');
+  await useChallenge(trx, ctx.clock, row);
   // A lock set while the code was checked stands: rolling back keeps the code unspent.
   const settled = await attemptSucceeded(trx, ctx.clock, accountAttempts('staff', staff.id), 'sign_in');
   if (settled.kind === 'locked') throw lockedError(ctx.clock, settled.until);

@@ -18,7 +18,7 @@ import type { ActivityReason } from '../../contract/activity.ts';
 import { emailLookupKey } from '../../contract/email-address.ts';
 import { noteRateLimited, recordActivity } from '../activity/record.ts';
 import { acceptTotp } from './totp.ts';
-import { hashRecoveryCode } from './recovery-codes.ts';
+import { hashRecoveryCode, recoveryCodesLeft } from './recovery-codes.ts';
 import { sendSignInCode, smsMethod, verifySignInCode, type SmsCodeRefusal, type SmsSubject } from './sms-mfa.ts';
 
 const CHALLENGE_MINUTES = 10;
@@ -262,13 +262,8 @@ export async function secondFactorSignIn(ctx: PlatformContext, challenge: string
   if (outcome.kind === 'signed_in') {
     await recordActivity(ctx.db, ctx, { ...about, kind: 'sign_in.succeeded', detail: { method: outcome.method } });
     if (outcome.method === 'recovery_code') {
-      const left = await ctx.db
-        .selectFrom('recovery_codes')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('user_id', '=', row.user_id!)
-        .where('used_at', 'is', null)
-        .executeTakeFirstOrThrow();
-      await recordActivity(ctx.db, ctx, { ...about, kind: 'mfa.recovery_code_used', detail: { left: Number(left.n) } });
+      const left = await recoveryCodesLeft(ctx.db, row.user_id!);
+      await recordActivity(ctx.db, ctx, { ...about, kind: 'mfa.recovery_code_used', detail: { left } });
     }
   } else if (outcome.kind === 'invalid') {
     const failures = reservation.attempt;
