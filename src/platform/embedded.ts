@@ -3,7 +3,7 @@
 // only, with an admin token for the CLI kept in a file only the owner can read.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashToken } from './clock.ts';
+import { tokenKeys } from './clock.ts';
 import { cliTokenFile, readCliToken } from './embedded-serving.ts';
 import { openPlatform, type Platform } from './platform.ts';
 import { DEMO_ORG_ID, seedDemo } from './seed/demo.ts';
@@ -42,7 +42,7 @@ export async function ensureCliToken(ctx: PlatformContext, dataDir: string): Pro
     const row = await ctx.db
       .selectFrom('tokens')
       .select('id')
-      .where('hash', '=', hashToken(existing))
+      .where('hash', 'in', tokenKeys(existing))
       .where('revoked_at', 'is', null)
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', ctx.clock.now().toISOString())]))
       .executeTakeFirst();

@@ -115,13 +115,13 @@ export function linkToken(url: string): string {
   return new URL(url).pathname.split('/').at(-1)!;
 }
 
-/** The stored row of an emailed or printed link (found by its SHA-256, as the platform does). */
+/** The stored row of an emailed or printed link (found by its key, as the platform does). */
 export async function linkRow(world: ActionWorld, url: string) {
-  const { hashToken } = await import('../../src/platform/clock.ts');
+  const { tokenKey } = await import('../../src/platform/clock.ts');
   return world.platform.platform.ctx.db
     .selectFrom('tokens')
     .selectAll()
-    .where('hash', '=', hashToken(linkToken(url)))
+    .where('hash', '=', tokenKey(linkToken(url)))
     .executeTakeFirstOrThrow();
 }
 

@@ -33,14 +33,14 @@ function remember(name: string, value: string | undefined): void {
 function rememberCookies(browser: Browser): void {
   for (const name of ['t1_session', 't1_challenge']) {
     const value = browser.cookies.get(name);
-    if (value) secrets.set(`${name} ${value.slice(0, 6)}`, value);
+    if (value) secrets.set(`${name} ${value.slice(-8)}`, value);
   }
 }
 
 function rememberResponseCookies(response: PageResponse): void {
   for (const name of ['t1_session', 't1_challenge']) {
     const value = response.setCookies[name];
-    if (value) secrets.set(`${name} ${value.slice(0, 6)}`, value);
+    if (value) secrets.set(`${name} ${value.slice(-8)}`, value);
   }
 }
 
@@ -158,7 +158,7 @@ describe('after every support action', () => {
     for (const mail of w.sink.received) {
       for (const link of mail.links) {
         const match = LINK_PATH.exec(new URL(link).pathname);
-        if (match) secrets.set(`${match[1]} link token ${match[2]!.slice(0, 6)}`, match[2]!);
+        if (match) secrets.set(`${match[1]} link token ${match[2]!.slice(-8)}`, match[2]!);
       }
     }
   }, 60_000);

@@ -4,7 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runT1 } from '../helpers/cli.ts';
-import { hashToken } from '../../src/platform/clock.ts';
+import { tokenKey } from '../../src/platform/clock.ts';
 import { openDatabase } from '../../src/platform/storage/database.ts';
 import { DEMO_EXAMPLES } from '../../src/platform/seed/demo.ts';
 import { lines, record, removeScratch, rows, scratch } from './support.ts';
@@ -49,7 +49,7 @@ describe('the embedded default platform', () => {
       const orgs = await db.selectFrom('organisations').select('id').execute();
       expect(orgs).toHaveLength(1);
       const tokens = await db.selectFrom('tokens').select(['hash', 'role']).where('name', '=', 'embedded t1').execute();
-      expect(tokens).toEqual([{ hash: hashToken(tokenAfterFirst.trim()), role: 'admin' }]);
+      expect(tokens).toEqual([{ hash: tokenKey(tokenAfterFirst.trim()), role: 'admin' }]);
     } finally {
       await db.destroy();
     }

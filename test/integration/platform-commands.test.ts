@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runT1 } from '../helpers/cli.ts';
-import { hashToken } from '../../src/platform/clock.ts';
+import { tokenKey } from '../../src/platform/clock.ts';
 import { openPlatform } from '../../src/platform/platform.ts';
 import { openDatabase } from '../../src/platform/storage/database.ts';
 import { DEMO_PASSWORD } from '../../src/platform/seed/demo.ts';
@@ -90,7 +90,7 @@ describe('t1 platform token create', () => {
       const stored = await handle.selectFrom('tokens').selectAll().execute();
       const mine = stored.filter((row) => row.name === 'ci viewer');
       expect(mine).toHaveLength(1);
-      expect(mine[0]).toMatchObject({ kind: 'api', role: 'viewer', org_id: 'org_demo', hash: hashToken(token) });
+      expect(mine[0]).toMatchObject({ kind: 'api', role: 'viewer', org_id: 'org_demo', hash: tokenKey(token) });
       for (const row of stored) expect(JSON.stringify(row)).not.toContain(token.slice(3));
     });
     // Not in the database file either (WAL included), in any column or page.

@@ -8,7 +8,7 @@
 // anyone try the few million codes offline. The plain code is in the email only.
 import { timingSafeEqual } from 'node:crypto';
 import type { IdentityCheckResult, IdentityCodeResult } from '../../contract/schemas.ts';
-import { hashToken } from '../clock.ts';
+import { hashToken, SECRET_RANDOM_CHARS } from '../clock.ts';
 import type { PlatformContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import type { Db } from '../storage/database.ts';
@@ -30,7 +30,7 @@ const TRIES: RateLimit = { name: 'identity_code_tries', max: IDENTITY_CODE_MAX_T
 
 /** A code of IDENTITY_CODE_DIGITS digits from the token generator's CSPRNG secret. */
 function newCode(ctx: PlatformContext): string {
-  const bytes = Buffer.from(ctx.tokens.secret(), 'base64url');
+  const bytes = Buffer.from(ctx.tokens.secret().slice(-SECRET_RANDOM_CHARS), 'base64url');
   if (bytes.length < 16) throw new Error('The token generator gave fewer than 128 bits.');
   // 128+ bits reduced modulo 10^6: the bias is far below anything measurable.
   const value = BigInt(`0x${bytes.toString('hex')}`) % 10n ** BigInt(IDENTITY_CODE_DIGITS);
@@ -59,10 +59,9 @@ export async function sendIdentityCode(trx: Db, ctx: PlatformContext, input: { o
     .executeTakeFirst();
   const code = newCode(ctx);
   const salt = ctx.tokens.secret();
-  // storeToken hashes what the generator gives it: here, the code joined to its salt.
   const stored = await storeToken(
     trx,
-    { clock: ctx.clock, tokens: { id: () => ctx.tokens.id(), secret: () => `${code}.${salt}` } },
+    ctx,
     {
       kind: IDENTITY_CODE_KIND,
       idPrefix: 'idc',
@@ -72,6 +71,7 @@ export async function sendIdentityCode(trx: Db, ctx: PlatformContext, input: { o
       createdBy: input.createdBy,
       payloadSealed: ctx.secrets.seal(salt),
       cause: ctx.origin.cause,
+      digest: codeHash(code, salt),
     },
   );
   const email = await notifyPerson(trx, ctx, {

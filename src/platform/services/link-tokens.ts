@@ -3,7 +3,7 @@
 // kind, consumed atomically so a link works exactly once.
 import type { ActivityReason } from '../../contract/activity.ts';
 import { recordActivities, recordActivity, type ActivityDeps, type ActivityInput } from '../activity/record.ts';
-import { hashToken, type Clock } from '../clock.ts';
+import { tokenKeys, type Clock } from '../clock.ts';
 import type { Db } from '../storage/database.ts';
 import type { TokenRow } from '../storage/schema.ts';
 import { insertRows } from '../storage/bulk-insert.ts';
@@ -147,7 +147,7 @@ export async function inspectLink(db: Db, clock: Clock, kind: LinkKind, token: s
   const row = await db
     .selectFrom('tokens')
     .selectAll()
-    .where('hash', '=', hashToken(token))
+    .where('hash', 'in', tokenKeys(token))
     .where('kind', '=', kind)
     .executeTakeFirst();
   return { row, state: linkState(row, clock.now()) };
@@ -159,11 +159,11 @@ export async function inspectLink(db: Db, clock: Clock, kind: LinkKind, token: s
  */
 export async function consumeLink(db: Db, clock: Clock, kind: LinkKind, token: string) {
   const nowIso = clock.now().toISOString();
-  const hash = hashToken(token);
+  const keys = tokenKeys(token);
   const consumed = await db
     .updateTable('tokens')
     .set({ used_at: nowIso })
-    .where('hash', '=', hash)
+    .where('hash', 'in', keys)
     .where('kind', '=', kind)
     .where('used_at', 'is', null)
     .where('revoked_at', 'is', null)
@@ -176,7 +176,7 @@ export async function consumeLink(db: Db, clock: Clock, kind: LinkKind, token: s
 
 /** A token of any kind that is still good (not used, replaced, revoked or expired), or null. */
 export async function liveToken(db: Db, clock: Clock, kind: string, token: string): Promise<TokenRow | null> {
-  const row = await db.selectFrom('tokens').selectAll().where('hash', '=', hashToken(token)).where('kind', '=', kind).executeTakeFirst();
+  const row = await db.selectFrom('tokens').selectAll().where('hash', 'in', tokenKeys(token)).where('kind', '=', kind).executeTakeFirst();
   return row && linkState(row, clock.now()) === 'valid' ? row : null;
 }
 

@@ -8,7 +8,7 @@
 import type { PlatformContext } from '../context.ts';
 import { HttpError } from '../http-error.ts';
 import { verifyPassword } from '../passwords.ts';
-import { hashToken } from '../clock.ts';
+import { tokenKeys } from '../clock.ts';
 import type { Db } from '../storage/database.ts';
 import type { OrganisationRow, TokenRow, UserRow } from '../storage/schema.ts';
 import { recordActivity } from '../activity/record.ts';
@@ -109,7 +109,7 @@ export async function liveSetup(db: Db, ctx: PlatformContext, user: UserRow, tok
   const row = await db
     .selectFrom('tokens')
     .selectAll()
-    .where('hash', '=', hashToken(token))
+    .where('hash', 'in', tokenKeys(token))
     .where('kind', '=', SETUP_KIND)
     .where('user_id', '=', user.id)
     .where('used_at', 'is', null)

@@ -3,7 +3,7 @@ import type { StaffRole } from '../../contract/vocabulary.ts';
 import { roleAllows } from '../../contract/vocabulary.ts';
 import type { Db } from '../storage/database.ts';
 import { DEFAULT_TOKEN_LIFETIME, type TokenLifetime } from '../../contract/token-lifetime.ts';
-import { hashToken, type Clock, type TokenGenerator } from '../clock.ts';
+import { tokenKeys, type Clock, type TokenGenerator } from '../clock.ts';
 import { HttpError } from '../http-error.ts';
 import { storeToken } from './token-store.ts';
 
@@ -48,7 +48,7 @@ export async function authenticate(db: Db, clock: Clock, bearer: string | undefi
       'staff.name as staff_name',
       'staff.role as staff_role',
     ])
-    .where('tokens.hash', '=', hashToken(bearer))
+    .where('tokens.hash', 'in', tokenKeys(bearer))
     .where('tokens.kind', 'in', ['api', 'session'])
     .executeTakeFirst();
   // Web sessions of event attendees share the kind but never open the admin API.

@@ -1,7 +1,7 @@
 // Writes a token row: a fresh secret from the token generator, of which only the
 // SHA-256 digest is stored. Every kind of token (API, session, link, challenge) is
 // created here.
-import { hashToken, type Clock, type TokenGenerator } from '../clock.ts';
+import { tokenKey, type Clock, type TokenGenerator } from '../clock.ts';
 import type { Db } from '../storage/database.ts';
 import type { NewToken } from '../storage/schema.ts';
 
@@ -23,6 +23,8 @@ export interface StoreTokenInput {
   cause?: string | null;
   /** Text put before the secret, e.g. "t1_" for API tokens. */
   tokenPrefix?: string;
+  /** Stored instead of the token's key, for a secret made elsewhere (an identity code with its salt). */
+  digest?: string;
 }
 
 export interface StoredToken {
@@ -46,7 +48,7 @@ export function tokenRow(deps: { clock: Clock; tokens: TokenGenerator }, input: 
   const row: NewToken = {
     id,
     kind: input.kind,
-    hash: hashToken(token),
+    hash: input.digest ?? tokenKey(token),
     org_id: input.orgId,
     user_id: input.userId ?? null,
     staff_id: input.staffId ?? null,

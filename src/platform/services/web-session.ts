@@ -1,5 +1,5 @@
 // Signed-in attendees: an opaque session token in an HttpOnly cookie, stored hashed.
-import { hashToken } from '../clock.ts';
+import { tokenKeys } from '../clock.ts';
 import type { PlatformContext } from '../context.ts';
 import type { Db } from '../storage/database.ts';
 import type { UserRow } from '../storage/schema.ts';
@@ -27,7 +27,7 @@ export async function sessionUser(db: Db, ctx: PlatformContext, token: string | 
     .selectFrom('tokens')
     .innerJoin('users', 'users.id', 'tokens.user_id')
     .selectAll('users')
-    .where('tokens.hash', '=', hashToken(token))
+    .where('tokens.hash', 'in', tokenKeys(token))
     .where('tokens.kind', '=', 'session')
     .where('tokens.revoked_at', 'is', null)
     .where('tokens.expires_at', '>', ctx.clock.now().toISOString())
@@ -51,7 +51,7 @@ export async function endWebSession(db: Db, ctx: PlatformContext, token: string 
   await db
     .updateTable('tokens')
     .set({ revoked_at: ctx.clock.now().toISOString() })
-    .where('hash', '=', hashToken(token))
+    .where('hash', 'in', tokenKeys(token))
     .where('kind', '=', 'session')
     .where('staff_id', 'is', null)
     .execute();
