@@ -1,5 +1,5 @@
 // The bulk insert of both databases (row by row on SQLite, column arrays on PostgreSQL):
-// what it stores, text of every kind unchanged, what it says it inserted when rows
+// what it stores, text of every kind unchanged, values shared by every row, what it says it inserted when rows
 // collide, NUL characters refused on PostgreSQL as a single insert refuses them, and on
 // SQLite the checkpoints bulk writes hand to a thread of their own. PostgreSQL parts run
 // when the local server is reachable.
@@ -80,6 +80,23 @@ describe.each(backends)('insertRows on $name', ({ open, run }) => {
     expect(await insertRows(subject.db, 'activity', rows)).toEqual([]);
     const stored = await subject.db.selectFrom('activity').selectAll().where('id', 'like', 'act_text_%').orderBy('id').execute();
     expect(stored.map((r) => ({ ...r, browser_supported: r.browser_supported === null ? null : Number(r.browser_supported) }))).toEqual(rows);
+  });
+
+  it.runIf(run)('stores values shared by every row, whichever column varies, and a single row', async () => {
+    // Shared columns first: the one varying column (the id) comes last.
+    const rows = ['a', 'b', 'c'].map((n) => {
+      const { id, ...rest } = entry(`act_shared_${n}`, { detail: TEXTS[1], browser_supported: 7 });
+      return { ...rest, id };
+    });
+    await insertRows(subject.db, 'activity', rows);
+    await insertRows(subject.db, 'activity', [entry('act_shared_one', { detail: TEXTS[2] })]);
+    const stored = await subject.db.selectFrom('activity').selectAll().where('id', 'like', 'act_shared_%').orderBy('id').execute();
+    expect(stored.map((r) => [r.id, r.org_id, r.detail, Number(r.browser_supported ?? 0), r.created_at])).toEqual([
+      ['act_shared_a', 'org_bulk_insert', TEXTS[1], 7, '2026-05-04T08:00:00.000Z'],
+      ['act_shared_b', 'org_bulk_insert', TEXTS[1], 7, '2026-05-04T08:00:00.000Z'],
+      ['act_shared_c', 'org_bulk_insert', TEXTS[1], 7, '2026-05-04T08:00:00.000Z'],
+      ['act_shared_one', 'org_bulk_insert', TEXTS[2], 0, '2026-05-04T08:00:00.000Z'],
+    ]);
   });
 
   it.runIf(run)('skips rows that collide and returns exactly the ones it inserted, in order', async () => {

@@ -98,12 +98,12 @@ const CHUNK = 1000;
  */
 export async function issueLinks(db: Db, deps: ActivityDeps & { publicUrl: string }, inputs: IssueLinkInput[]): Promise<IssuedLink[]> {
   const made = inputs.map((input) => ({ input, ...tokenRow(deps, linkToken(deps, input)) }));
-  await insertRows(db, 'tokens', made.map((m) => m.row));
   const nowIso = deps.clock.now().toISOString();
-  const newIds = new Set(made.map((m) => m.id));
   const newest = new Map(made.map((m) => [`${m.input.userId} ${m.input.kind}`, m.id]));
   const kinds = [...new Set(inputs.map((input) => input.kind))];
   const replacedBy = new Map<string, string[]>();
+  // Looked up before the new links go in, so the answer holds only the older ones (in a
+  // bulk flow of new people, none).
   for (let i = 0; i < made.length; i += CHUNK) {
     const userIds = made.slice(i, i + CHUNK).map((m) => m.input.userId);
     const older = await db
@@ -116,12 +116,12 @@ export async function issueLinks(db: Db, deps: ActivityDeps & { publicUrl: strin
       .where('expires_at', '>', nowIso)
       .execute();
     for (const row of older) {
-      if (newIds.has(row.id)) continue;
       const by = newest.get(`${row.user_id} ${row.kind}`);
       if (!by) continue;
       replacedBy.set(by, [...(replacedBy.get(by) ?? []), row.id]);
     }
   }
+  await insertRows(db, 'tokens', made.map((m) => m.row));
   // Only people who already had a live link of the kind: few in a bulk flow.
   for (const [by, ids] of replacedBy) {
     await db.updateTable('tokens').set({ revoked_at: nowIso, replaced_by: by }).where('id', 'in', ids).execute();
