@@ -62,7 +62,8 @@ interface Filters {
 
 /**
  * The event's id as a subquery (matched as findEventRow matches it), so the search needs
- * no round trip to look the event up first; findEventRow runs alongside for the 404.
+ * no round trip to look the event up first; findEventRow runs after it only when the page
+ * is empty, for the 404.
  */
 function eventIdOf(db: Db, orgId: string, ref: string) {
   return db
@@ -205,7 +206,8 @@ type FoundWithRegistrations = Required<Found>;
 /**
  * On PostgreSQL a round trip costs more than these statements take to run, so each rank
  * group is one statement that brings its people's registrations along: the exact and
- * email-prefix ranks together, then the whole name rank when they leave room.
+ * email-prefix ranks together, then the whole name rank when they leave room (a third
+ * statement only for a prefix of more than MAX_LAST_NAMES last names).
  */
 async function findPeopleWithRegistrations(db: Db, filters: Filters, search: UserSearch, after: Cursor | undefined, wanted: number): Promise<FoundWithRegistrations[]> {
   const asTyped = search.q?.trim();
@@ -213,7 +215,7 @@ async function findPeopleWithRegistrations(db: Db, filters: Filters, search: Use
   const base = people(db, filters, true);
   if (!q) return withRegistrations(db, sql``, withRank(inOrder(base, RANK_NAME, 'users.full_name_lc', after ? [RANK_NAME, after[1], after[2]] : undefined, wanted), RANK_NAME), wanted);
   const first = after?.[0] ?? RANK_EXACT;
-  const names = (limit: number) => withRegistrations(db, lastNamesUnder(filters.orgId, q), nameMatches(base, q, after, limit), limit);
+  const names = (limit: number) => nameRows(db, base, filters.orgId, q, after, limit);
   if (first === RANK_NAME) return names(wanted);
   const exact = withRank(inOrder(base.where((eb) => eb.or([eb('users.email', '=', q), eb('users.id', '=', asTyped!)])), RANK_EXACT, 'users.email', after, wanted), RANK_EXACT);
   const emailPrefix = withRank(inOrder(base.where('users.email', '>', q).where('users.email', '<', q + RANGE_END), RANK_EMAIL_PREFIX, 'users.email', after, wanted), RANK_EMAIL_PREFIX);
@@ -250,23 +252,44 @@ async function withRegistrations(db: Db, ctes: RawBuilder<unknown>, ranks: RawBu
 }
 
 /**
- * The name rank as rankRows reads it, in one statement: full-name prefixes, and each
- * last name under the prefix read in index order (joined laterally to few_names), or the
- * last-name range at once when there are too many names.
+ * The name rank as rankRows reads it: full-name prefixes, and each last name under the
+ * prefix read in index order (joined laterally to few_names). Past MAX_LAST_NAMES names
+ * the statement answers only a marker row and the last-name range is read by a second
+ * one: a range branch in every statement would cost more to plan than it saves.
  */
-function nameMatches(base: PeopleQuery, q: string, after: Cursor | undefined, limit: number) {
+async function nameRows(db: Db, base: PeopleQuery, orgId: string, q: string, after: Cursor | undefined, limit: number): Promise<FoundWithRegistrations[]> {
+  const rows = await withRegistrations(db, lastNamesUnder(orgId, q), nameMatches(base, q, after, limit), limit);
+  if (rows[0]?.rank !== MANY_LAST_NAMES) return rows;
+  return withRegistrations(db, sql``, nameRangeMatches(base, q, after, limit), limit);
+}
+
+// The rank of the marker row nameMatches answers past MAX_LAST_NAMES; sorts before any other.
+const MANY_LAST_NAMES = -1;
+
+/** The name rank's parts: full-name prefixes, and the people a last-name match adds. */
+function nameParts(base: PeopleQuery, q: string, after: Cursor | undefined, limit: number) {
   const notByEmail = base.where(sql<boolean>`not ${prefixOf('users.email', q)}`);
-  const lastOnly = notByEmail.where(sql<boolean>`not ${prefixOf('users.full_name_lc', q)}`);
   const byFullName = withRank(inOrder(notByEmail.where(prefixOf('users.full_name_lc', q)), RANK_NAME, 'users.full_name_lc', after, limit), RANK_NAME);
-  const oneLastName = withRank(inOrder(lastOnly.where(sql<boolean>`users.last_name_lc = few_names.name`), RANK_NAME, 'users.full_name_lc', after, limit), RANK_NAME);
-  const lastNameRange = withRank(inOrder(lastOnly.where(prefixOf('users.last_name_lc', q)), RANK_NAME, 'users.full_name_lc', after, limit), RANK_NAME);
+  const lastOnly = notByEmail.where(sql<boolean>`not ${prefixOf('users.full_name_lc', q)}`);
+  const byLastName = (match: RawBuilder<boolean>) => withRank(inOrder(lastOnly.where(match), RANK_NAME, 'users.full_name_lc', after, limit), RANK_NAME);
+  return { byFullName, byLastName };
+}
+
+function nameMatches(base: PeopleQuery, q: string, after: Cursor | undefined, limit: number) {
+  const { byFullName, byLastName } = nameParts(base, q, after, limit);
   return sql`(
     ${byFullName}
     union all
-    (select one_name.* from few_names cross join lateral ${oneLastName} one_name where (select count(*) from few_names) <= ${MAX_LAST_NAMES})
+    (select one_name.* from few_names cross join lateral ${byLastName(sql<boolean>`users.last_name_lc = few_names.name`)} one_name where (select count(*) from few_names) <= ${MAX_LAST_NAMES})
     union all
-    (select * from ${lastNameRange} long_range where (select count(*) from few_names) > ${MAX_LAST_NAMES})
+    (select null, null, null, null, null, null, ${sql.lit(MANY_LAST_NAMES)} where (select count(*) from few_names) > ${MAX_LAST_NAMES})
   )`;
+}
+
+/** The name rank past MAX_LAST_NAMES: full-name prefixes and the last-name range at once. */
+function nameRangeMatches(base: PeopleQuery, q: string, after: Cursor | undefined, limit: number) {
+  const { byFullName, byLastName } = nameParts(base, q, after, limit);
+  return sql`(${byFullName} union all ${byLastName(prefixOf('users.last_name_lc', q))})`;
 }
 
 export async function searchUsers(db: Db, orgId: string, search: UserSearch): Promise<Page<UserSummary>> {
@@ -274,9 +297,10 @@ export async function searchUsers(db: Db, orgId: string, search: UserSearch): Pr
   const after = search.cursor ? decodeCursor(search.cursor, cursorSchema) : undefined;
   const wanted = search.limit + 1;
   const onPostgres = db.getExecutor().adapter instanceof PostgresAdapter;
-  const matches = onPostgres ? findPeopleWithRegistrations(db, filters, search, after, wanted) : findPeople(db, filters, search, after, wanted);
-  // An unknown event answers 404 (the search, finding no one with it, is dropped).
-  const [, found] = await Promise.all([search.event ? findEventRow(db, orgId, search.event) : undefined, matches]);
+  const found = await (onPostgres ? findPeopleWithRegistrations(db, filters, search, after, wanted) : findPeople(db, filters, search, after, wanted));
+  // An unknown event answers 404. Anyone found proves the event exists (the search matches
+  // it as findEventRow does), so only an empty page needs the lookup.
+  if (search.event && found.length === 0) await findEventRow(db, orgId, search.event);
 
   const page = found.slice(0, search.limit);
   const last = page.at(-1);
