@@ -48,7 +48,7 @@ async function runOn(platform: Platform, label: string): Promise<number> {
     if (response.statusCode !== 200) throw new Error(`batch ${b} -> ${response.statusCode} ${response.body.slice(0, 300)}`);
     invited += (response.json() as BulkBatchResult).counts.invited;
   };
-  // As t1 sends them: two batches in flight, the last one alone once the others are answered.
+  // As t1 sends them: three batches in flight, the last one alone once the others are answered.
   const inFlight: Promise<void>[] = [];
   for (let b = 0; b < batches; b++) {
     if (b === batches - 1) await Promise.all(inFlight.splice(0));

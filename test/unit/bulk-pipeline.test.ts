@@ -1,4 +1,4 @@
-// InOrder, which keeps a bulk run's batches in flight two at a time: what comes out, in
+// InOrder, which keeps a bulk run's batches in flight a few at a time: what comes out, in
 // which order, how many requests wait at once, and what a failed request stops.
 import { describe, expect, it } from 'vitest';
 import { InOrder } from '../../src/cli/bulk/pipeline.ts';

@@ -3,7 +3,7 @@
 //
 // Two passes over the file. The first checks it all (bytes, CSV structure, header, each
 // row) and sends nothing, so a file found unusable on its last line invites no one (exit
-// 2). The second streams it again and sends the batches, two in flight at a time. Each
+// 2). The second streams it again and sends the batches, three in flight at a time. Each
 // batch carries an Idempotency-Key made of the run and its position; the run is named
 // after the file's content hash and the event, and kept in a journal under T1_HOME with
 // each finished batch's outcomes, so --resume sends the remaining batches with the same
@@ -291,7 +291,7 @@ export async function run(options: Options, deps: Deps): Promise<View> {
         }
       }
     };
-    // Batches go two at a time; everything is handed over in file order (see pipeline.ts).
+    // Batches go three at a time; everything is handed over in file order (see pipeline.ts).
     // The last batch goes alone, once every other is answered: the platform closes the
     // run with it (totals, the audit entry).
     const inOrder = new InOrder(BATCHES_IN_FLIGHT, 2 * batchSize);

@@ -6,7 +6,7 @@
 // instances receive it at the same moment. A dry run checks every row the same way and
 // writes none of that: only its own bookkeeping (kept apart from the real run's), so
 // its report names duplicates across batches exactly as the real run would. Batches of
-// one run may arrive at the same time (t1 keeps two in flight); the last one closes the
+// one run may arrive at the same time (t1 keeps three in flight); the last one closes the
 // run (totals, the audit entry), so a client sends it once the others are answered.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
