@@ -48,14 +48,14 @@ function publicLead(token: string): string {
  * index, where a bare digest sent each to a random page: a bulk run of 100,000
  * invitation links wrote half as much to the database.
  */
-export function tokenKey(token: string): string {
-  return `${publicLead(token)}.${hashToken(token)}`;
+export function tokenKey(token: string, digest = hashToken(token)): string {
+  return `${publicLead(token)}.${digest}`;
 }
 
 /** The keys a presented token may be stored under: its tokenKey, or the bare digest for tokens made before it. */
 export function tokenKeys(token: string): string[] {
   const digest = hashToken(token);
-  return [`${publicLead(token)}.${digest}`, digest];
+  return [tokenKey(token, digest), digest];
 }
 
 export function isoNow(clock: Clock): string {

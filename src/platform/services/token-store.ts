@@ -1,5 +1,5 @@
-// Writes a token row: a fresh secret from the token generator, of which only the
-// SHA-256 digest is stored. Every kind of token (API, session, link, challenge) is
+// Writes a token row: a fresh secret from the token generator, stored only under its key
+// (its public lead and SHA-256 digest, tokenKey). Every kind of token (API, session, link, challenge) is
 // created here.
 import { tokenKey, type Clock, type TokenGenerator } from '../clock.ts';
 import type { Db } from '../storage/database.ts';
