@@ -1,7 +1,7 @@
 // The events list reads registrant counts from counters that triggers keep as
 // registrations change. They must agree with the registrations themselves after many
-// registrations at once, from one platform instance or two on one PostgreSQL database,
-// and after status changes and removals.
+// registrations at once (one by one and in bulk batches that overlap), from one platform
+// instance or two on one PostgreSQL database, and after status changes and removals.
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,6 +55,37 @@ async function inviteAtOnce(instances: { platform: Platform; token: string }[], 
     }),
   );
   for (const response of responses) expect(response.statusCode, response.body).toBe(201);
+  await inviteInBulkAtOnce(instances, tag);
+}
+
+/**
+ * Bulk batches sent at once: each names 30 new people, 10 of them also named by the
+ * other batch, and 5 people the single invitations above already invited.
+ */
+async function inviteInBulkAtOnce(instances: { platform: Platform; token: string }[], tag: string): Promise<void> {
+  const row = (n: number, at: number) => ({ row: at + 2, email: `bulk.${tag}.${n}@contoso.example`, firstName: 'Bulk', lastName: `Invitee ${n}` });
+  const batches = [0, 1].map((b) => [
+    ...Array.from({ length: 30 }, (_, i) => row(b * 20 + i, i)),
+    ...Array.from({ length: 5 }, (_, i) => ({ row: 40 + i, email: `parallel.${tag}.${2 * i}@contoso.example`, firstName: 'Parallel', lastName: 'Invitee' })),
+  ]);
+  const responses = await Promise.all(
+    batches.map((rows, b) => {
+      const { platform, token } = instances[b % instances.length]!;
+      return platform.app.inject({
+        method: 'POST',
+        url: `/v1/events/${DEMO_EVENT_SLUGS.upcoming}/invitations/batch`,
+        headers: { authorization: `Bearer ${token}` },
+        payload: { run: `counts-${tag}-${b}`, file: 'counts.csv', batch: 0, last: true, rows, reason: 'count test', ticket: 'T-1' },
+      });
+    }),
+  );
+  const invited = responses.map((response) => {
+    expect(response.statusCode, response.body).toBe(200);
+    return (response.json() as { counts: { invited: number; skipped: number } }).counts;
+  });
+  // 50 new people between the two batches, each invited once; the rest were already invited.
+  expect(invited.reduce((sum, counts) => sum + counts.invited, 0)).toBe(50);
+  expect(invited.reduce((sum, counts) => sum + counts.skipped, 0)).toBe(20);
 }
 
 /**

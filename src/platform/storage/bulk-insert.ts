@@ -2,7 +2,12 @@
 // 1,000-row insert node by node costs more than the database takes to run it), in the
 // form each database runs fastest:
 // - SQLite: one single-row statement, prepared once and run for every row; SQLite is in
-//   the process, so a row costs a call, and no long SQL text is built per batch.
+//   the process, so a row costs a call, and no long SQL text is built per batch. Rows
+//   that fire a trigger (registrations, for the registrant counts) go in one statement
+//   instead, as one JSON array that json_each() turns back into rows (the text stays the
+//   same for any number of rows): each statement that fires a trigger keeps an undo
+//   journal, a copy of every page it changes. For rows of many columns json_each costs
+//   more than it saves, as every column reads its value out of the row's JSON again.
 // - PostgreSQL: one statement for all the rows, each column one array parameter that
 //   unnest() turns back into rows: one round trip, and a short statement for the server
 //   to parse and plan. A multi-row VALUES list of 30,000 parameters cost the server twice
@@ -14,7 +19,7 @@ import { CompiledQuery, PostgresAdapter } from 'kysely';
 import type { Insertable } from 'kysely';
 import type { SQLInputValue } from 'node:sqlite';
 import type { Db } from './database.ts';
-import { eachRowRunner } from './node-sqlite.ts';
+import { bulkStatements } from './node-sqlite.ts';
 import type { Database } from './schema.ts';
 
 export interface InsertRowsOptions {
@@ -86,14 +91,45 @@ export async function insertRows<T extends keyof Database & string>(
     const result = await db.executeQuery(CompiledQuery.raw(statement, parameters));
     return result.rows as Record<string, unknown>[];
   }
-  // RETURNING costs SQLite more than the insert itself; a row it changed was inserted.
-  const statement = `insert into ${quote(table)} (${names}) values (${columns.map(() => '?').join(', ')})${onConflict}`;
-  const parameterSets = records.map((record) => columns.map((column) => (record[column] ?? null) as SQLInputValue));
   const changes = await db.getExecutor().provideConnection(async (connection) => {
-    const runEach = eachRowRunner(connection);
-    if (!runEach) throw new Error('insertRows runs on node:sqlite or PostgreSQL.');
-    return runEach(statement, parameterSets);
+    const bulk = bulkStatements(connection);
+    if (!bulk) throw new Error('insertRows runs on node:sqlite or PostgreSQL.');
+    if (bulk.firesTriggers(table)) return insertInOneStatement(bulk, table, names, columns, onConflict, records);
+    // RETURNING costs SQLite more than the insert itself; a row it changed was inserted.
+    const statement = `insert into ${quote(table)} (${names}) values (${columns.map(() => '?').join(', ')})${onConflict}`;
+    return bulk.runEach(statement, records.map((record) => columns.map((column) => (record[column] ?? null) as SQLInputValue)));
   });
   if (returning.length === 0) return [];
   return records.filter((_, i) => changes[i]! > 0).map((record) => Object.fromEntries(returning.map((column) => [column, record[column]])));
+}
+
+/** Inserts the rows with one statement and says, as runEach does, which of them it inserted. */
+function insertInOneStatement(
+  bulk: NonNullable<ReturnType<typeof bulkStatements>>,
+  table: string,
+  names: string,
+  columns: string[],
+  onConflict: string,
+  records: Record<string, unknown>[],
+): number[] {
+  const values = records.map((record) => columns.map((column) => jsonValue(table, column, record[column])));
+  const sources = columns.map((_, i) => `value ->> ${i}`).join(', ');
+  // "where true" tells SQLite's parser that the ON CONFLICT belongs to the insert.
+  const statement = `insert into ${quote(table)} (${names}) select ${sources} from json_each(?) where true${onConflict} returning ${quote(columns[0]!)}`;
+  // RETURNING lists rows in no set order: each returned value is matched to the first
+  // input row of that value not yet matched (of rows alike, the first went in).
+  const left = new Map<unknown, number>();
+  for (const row of bulk.runOnce(statement, [JSON.stringify(values)], records.length)) left.set(row[columns[0]!], (left.get(row[columns[0]!]) ?? 0) + 1);
+  return values.map((row) => {
+    const count = left.get(row[0]) ?? 0;
+    if (count > 0) left.set(row[0], count - 1);
+    return count > 0 ? 1 : 0;
+  });
+}
+
+/** A value as json_each() hands it back to SQLite: text, a number or NULL. */
+function jsonValue(table: string, column: string, value: unknown): string | number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) return value;
+  throw new Error(`insertRows cannot send a ${typeof value} (${table}.${column}).`);
 }

@@ -64,6 +64,8 @@ const BULK_ROWS_BEFORE_CHECKPOINT_THREAD = 10_000;
 class NodeSqliteConnection implements DatabaseConnection {
   readonly #db: DatabaseSync;
   readonly #cache = new Map<string, Prepared>();
+  /** Per table, whether an insert fires a trigger (the schema is migrated before any insert). */
+  readonly #triggered = new Map<string, boolean>();
   /** Undefined for an in-memory database, which has no WAL. */
   readonly #checkpoints: BackgroundCheckpoints | undefined;
   #bulkRows = 0;
@@ -107,10 +109,37 @@ class NodeSqliteConnection implements DatabaseConnection {
    * per batch.
    */
   runEach(text: string, parameterSets: SQLInputValue[][]): number[] {
-    const { statement } = this.#prepare(text);
-    this.#bulkRows += parameterSets.length;
-    if (this.#bulkRows >= BULK_ROWS_BEFORE_CHECKPOINT_THREAD) this.#checkpoints?.start();
+    const { statement } = this.#prepare(this.#countBulk(text, parameterSets.length));
     return parameterSets.map((parameters) => Number(statement.run(...parameters).changes));
+  }
+
+  /** Runs one statement that writes many rows at once, and answers the rows it returns. */
+  runOnce(text: string, parameters: SQLInputValue[], rows: number): Record<string, unknown>[] {
+    const { statement, reader } = this.#prepare(this.#countBulk(text, rows));
+    if (reader) return statement.all(...parameters);
+    statement.run(...parameters);
+    return [];
+  }
+
+  /**
+   * True when inserting into the table fires a trigger. Such a statement keeps an undo
+   * journal of its own, a copy of every page it changes: row by row, that cost the
+   * registrations of a bulk run (the registrant counts) three times their own time.
+   */
+  firesTriggers(table: string): boolean {
+    let fires = this.#triggered.get(table);
+    if (fires === undefined) {
+      fires = this.#db.prepare(`select 1 from sqlite_schema where type = 'trigger' and tbl_name = ? and sql like '%after insert%'`).get(table) !== undefined;
+      this.#triggered.set(table, fires);
+    }
+    return fires;
+  }
+
+  /** Counts rows written in bulk: once there have been enough, checkpoints move to their own thread. */
+  #countBulk(text: string, rows: number): string {
+    this.#bulkRows += rows;
+    if (this.#bulkRows >= BULK_ROWS_BEFORE_CHECKPOINT_THREAD) this.#checkpoints?.start();
+    return text;
   }
 
   committed(): void {
@@ -123,9 +152,9 @@ class NodeSqliteConnection implements DatabaseConnection {
   }
 }
 
-/** The connection's runEach when `connection` is a node:sqlite one, else undefined. */
-export function eachRowRunner(connection: DatabaseConnection): NodeSqliteConnection['runEach'] | undefined {
-  return connection instanceof NodeSqliteConnection ? connection.runEach.bind(connection) : undefined;
+/** The connection's bulk statements when `connection` is a node:sqlite one, else undefined. */
+export function bulkStatements(connection: DatabaseConnection): Pick<NodeSqliteConnection, 'runEach' | 'runOnce' | 'firesTriggers'> | undefined {
+  return connection instanceof NodeSqliteConnection ? connection : undefined;
 }
 
 // Several processes may share one database file (the CLI's embedded platform and
