@@ -6,6 +6,7 @@
 // large backlog never holds a long lock; several instances may prune the same database
 // at once, as each delete only removes rows that are due anyway.
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
+import type { DeleteResult } from 'kysely';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../storage/database.ts';
 
@@ -85,11 +86,11 @@ export function createPruner(options: PrunerOptions): Pruner {
   let queue: Promise<unknown> = Promise.resolve();
   let inFlight: Promise<unknown> | undefined;
 
-  /** Deletes through `deleteBatch` until a batch comes back short; yields between batches. */
-  async function drain(deleteBatch: () => Promise<number>): Promise<number> {
+  /** Runs the delete of a batch until one comes back short; yields between batches. */
+  async function drain(deleteBatch: () => { executeTakeFirst(): Promise<DeleteResult> }): Promise<number> {
     let total = 0;
     for (;;) {
-      const deleted = await deleteBatch();
+      const deleted = Number((await deleteBatch().executeTakeFirst()).numDeletedRows);
       total += deleted;
       if (deleted < batchSize || stopping) return total;
       await yieldToEvents();
@@ -102,27 +103,19 @@ export function createPruner(options: PrunerOptions): Pruner {
     const rateCutoff = new Date(now - RATE_LIMIT_KEEP_MS).toISOString();
 
     // `delete ... where id in (select id ... limit n)` runs on SQLite and PostgreSQL alike.
-    const activity = await drain(async () => {
-      const result = await db
-        .deleteFrom('activity')
-        .where('id', 'in', db.selectFrom('activity').select('id').where('created_at', '<', cutoff).limit(batchSize))
-        .executeTakeFirst();
-      return Number(result.numDeletedRows);
-    });
+    const activity = await drain(() =>
+      db.deleteFrom('activity').where('id', 'in', db.selectFrom('activity').select('id').where('created_at', '<', cutoff).limit(batchSize)),
+    );
 
-    const rateLimits = await drain(async () => {
-      const result = await db
-        .deleteFrom('rate_limits')
-        .where('key', 'in', db.selectFrom('rate_limits').select('key').where('window_started_at', '<', rateCutoff).limit(batchSize))
-        .executeTakeFirst();
-      return Number(result.numDeletedRows);
-    });
+    const rateLimits = await drain(() =>
+      db.deleteFrom('rate_limits').where('key', 'in', db.selectFrom('rate_limits').select('key').where('window_started_at', '<', rateCutoff).limit(batchSize)),
+    );
 
     // A token is dead from the earliest of its expiry, use and revocation; one of them
     // before the cutoff means it has been dead longer than the retention. A live token
     // has none of them in the past, so it can never match.
-    const tokens = await drain(async () => {
-      const result = await db
+    const tokens = await drain(() =>
+      db
         .deleteFrom('tokens')
         .where(
           'id',
@@ -135,28 +128,20 @@ export function createPruner(options: PrunerOptions): Pruner {
             .limit(batchSize),
         )
         // Checked again on the outer statement, so no change to this set can widen it.
-        .where('kind', 'in', PRUNABLE_TOKEN_KINDS)
-        .executeTakeFirst();
-      return Number(result.numDeletedRows);
-    });
+        .where('kind', 'in', PRUNABLE_TOKEN_KINDS),
+    );
 
-    const smsCodes = await drain(async () => {
-      const result = await db
-        .deleteFrom('sms_codes')
-        .where('id', 'in', db.selectFrom('sms_codes').select('id').where('expires_at', '<', cutoff).limit(batchSize))
-        .executeTakeFirst();
-      return Number(result.numDeletedRows);
-    });
+    const smsCodes = await drain(() =>
+      db.deleteFrom('sms_codes').where('id', 'in', db.selectFrom('sms_codes').select('id').where('expires_at', '<', cutoff).limit(batchSize)),
+    );
 
     // A queued message is the delivery worker's until it is sent or given up.
-    const smsMessages = await drain(async () => {
-      const result = await db
+    const smsMessages = await drain(() =>
+      db
         .deleteFrom('sms_messages')
         .where('id', 'in', db.selectFrom('sms_messages').select('id').where('created_at', '<', cutoff).where('status', '<>', 'queued').limit(batchSize))
-        .where('status', '<>', 'queued')
-        .executeTakeFirst();
-      return Number(result.numDeletedRows);
-    });
+        .where('status', '<>', 'queued'),
+    );
 
     return { activity, rateLimits, tokens, smsCodes, smsMessages };
   }

@@ -10,6 +10,7 @@ import type { Transporter } from 'nodemailer';
 import { SYSTEM_ORIGIN } from '../activity/origin.ts';
 import { databaseActivityWriter, recordActivity, type ActivityWriter } from '../activity/record.ts';
 import { cryptoTokens, type Clock, type TokenGenerator } from '../clock.ts';
+import { attemptError, countFailedAttempt, failedAttemptLine } from '../delivery-attempts.ts';
 import { pollingLoop } from '../polling-loop.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { Db } from '../storage/database.ts';
@@ -279,43 +280,31 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
   }
 
   async function recordFailure(id: string, row: Sending, error: unknown): Promise<void> {
-    const message = errorMessage(error);
+    const message = attemptError(error, MAX_ERROR_LENGTH);
     const now = iso();
     const outcome = await db.transaction().execute(async (trx) => {
-      // Counted in the database, so two instances whose leases overlapped add up.
-      const counted = await trx
-        .updateTable('emails')
-        .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: message, lease_until: null, updated_at: now }))
-        .where('id', '=', id)
-        .where('status', '=', 'queued')
-        .returning('attempts')
-        .executeTakeFirst();
-      if (!counted) return null;
-      const attempts = Number(counted.attempts);
-      const giveUp = attempts >= maxAttempts;
-      const nextAttemptAt = giveUp ? now : iso(retryDelayMs(attempts));
+      const attempts = await countFailedAttempt(trx, 'emails', id, message, now);
+      if (attempts === null) return null;
+      const final = attempts >= maxAttempts;
+      const nextAttemptAt = final ? now : iso(retryDelayMs(attempts));
       await trx
         .updateTable('emails')
         // A failed mail is never sent, so its link tokens need not be kept either.
-        .set({ next_attempt_at: nextAttemptAt, ...(giveUp ? { status: 'failed', body_sealed: null } : {}) })
+        .set({ next_attempt_at: nextAttemptAt, ...(final ? { status: 'failed', body_sealed: null } : {}) })
         .where('id', '=', id)
         .execute();
       await recordActivity(trx, activityDeps, {
         ...aboutMail(id, row),
         kind: 'mail.failed',
         outcome: 'failed',
-        reason: giveUp ? 'gave_up' : 'smtp_error',
-        detail: { template: row.template, subject: row.subject, attempts, error: message, nextAttemptAt: giveUp ? null : nextAttemptAt },
+        reason: final ? 'gave_up' : 'smtp_error',
+        detail: { template: row.template, subject: row.subject, attempts, error: message, nextAttemptAt: final ? null : nextAttemptAt },
       });
-      return { attempts, giveUp, nextAttemptAt };
+      return { attempts, final, nextAttemptAt };
     });
     if (!outcome) return;
-    options.counters?.mailFailed(outcome.giveUp);
-    log(
-      outcome.giveUp
-        ? `Email ${id} failed after ${outcome.attempts} attempts: ${message}`
-        : `Email ${id} attempt ${outcome.attempts} failed, retrying at ${outcome.nextAttemptAt}: ${message}`,
-    );
+    options.counters?.mailFailed(outcome.final);
+    log(failedAttemptLine(`Email ${id}`, outcome, message));
   }
 
   async function pass(): Promise<{ due: number; sent: number }> {
@@ -347,7 +336,7 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
   const loop = pollingLoop({
     pass: async () => ({ full: (await pass()).due === BATCH_SIZE }),
     intervalMs: pollIntervalMs,
-    onError: (error) => log(`Email delivery pass failed: ${errorMessage(error)}`),
+    onError: (error) => log(`Email delivery pass failed: ${attemptError(error, MAX_ERROR_LENGTH)}`),
   });
 
   /**
@@ -386,12 +375,6 @@ export function createMailDelivery(options: MailDeliveryOptions): MailDelivery {
       return (await pass()).sent;
     },
   };
-}
-
-// SMTP errors name the server's reply, never the message; keep them short for the row.
-function errorMessage(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/\s+/g, ' ').trim().slice(0, MAX_ERROR_LENGTH) || 'Unknown error';
 }
 
 // A stalled server fails the attempt well inside the delivery lease (a minute), so no

@@ -5,6 +5,7 @@
 // message whose code has expired is given up, and retries after a gateway failure come
 // quickly (2 s, 4 s, 8 s, ...) and stop after a few attempts.
 import type { Clock } from '../clock.ts';
+import { attemptError, countFailedAttempt, failedAttemptLine } from '../delivery-attempts.ts';
 import { pollingLoop } from '../polling-loop.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { Db } from '../storage/database.ts';
@@ -119,34 +120,22 @@ export function createSmsDelivery(options: SmsDeliveryOptions): SmsDelivery {
   }
 
   async function recordFailure(id: string, expiresAt: string, error: unknown): Promise<void> {
-    const message = errorMessage(error);
+    const message = attemptError(error, MAX_ERROR_LENGTH);
     const now = iso();
     const outcome = await db.transaction().execute(async (trx) => {
-      // Counted in the database, so two instances whose leases overlapped add up.
-      const counted = await trx
-        .updateTable('sms_messages')
-        .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: message, lease_until: null, updated_at: now }))
-        .where('id', '=', id)
-        .where('status', '=', 'queued')
-        .returning('attempts')
-        .executeTakeFirst();
-      if (!counted) return null;
-      const attempts = Number(counted.attempts);
+      const attempts = await countFailedAttempt(trx, 'sms_messages', id, message, now);
+      if (attempts === null) return null;
       const nextAttemptAt = iso(smsRetryDelayMs(attempts));
-      const stop = attempts >= maxAttempts || nextAttemptAt >= expiresAt;
+      const final = attempts >= maxAttempts || nextAttemptAt >= expiresAt;
       await trx
         .updateTable('sms_messages')
-        .set(stop ? { status: 'failed', to_sealed: null, body_sealed: null, next_attempt_at: now } : { next_attempt_at: nextAttemptAt })
+        .set(final ? { status: 'failed', to_sealed: null, body_sealed: null, next_attempt_at: now } : { next_attempt_at: nextAttemptAt })
         .where('id', '=', id)
         .execute();
-      return { attempts, stop, nextAttemptAt };
+      return { attempts, final, nextAttemptAt };
     });
     if (!outcome) return;
-    log(
-      outcome.stop
-        ? `Text message ${id} failed after ${outcome.attempts} attempts: ${message}`
-        : `Text message ${id} attempt ${outcome.attempts} failed, retrying at ${outcome.nextAttemptAt}: ${message}`,
-    );
+    log(failedAttemptLine(`Text message ${id}`, outcome, message));
   }
 
   async function pass(): Promise<{ due: number; sent: number }> {
@@ -165,7 +154,7 @@ export function createSmsDelivery(options: SmsDeliveryOptions): SmsDelivery {
   const loop = pollingLoop({
     pass: async () => ({ full: (await pass()).due === BATCH_SIZE }),
     intervalMs: pollIntervalMs,
-    onError: (error) => log(`Text message delivery pass failed: ${errorMessage(error)}`),
+    onError: (error) => log(`Text message delivery pass failed: ${attemptError(error, MAX_ERROR_LENGTH)}`),
   });
 
   return {
@@ -178,7 +167,3 @@ export function createSmsDelivery(options: SmsDeliveryOptions): SmsDelivery {
   };
 }
 
-function errorMessage(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/\s+/g, ' ').trim().slice(0, MAX_ERROR_LENGTH) || 'Unknown error';
-}
