@@ -2,7 +2,8 @@
 // shape), a person's timeline and mail log, and the events list with registrant counts.
 // The services run against a generated organisation and every statement they send is
 // recorded as compiled (Kysely's query log), then explained by the database itself:
-// EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL. No plan may read users,
+// EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL (for the values sent, and the
+// generic plan a prepared statement keeps). No plan may read users,
 // registrations, activity or emails from end to end.
 //
 // The data is small, so the planners are told what production would know:
@@ -184,12 +185,23 @@ describe.runIf(postgres)('query plans on PostgreSQL', () => {
     const { person, longHistory, eventSlug } = await samplePeople(recorded.db);
     const sent = await reads(recorded, person, longHistory, eventSlug);
     await sql`set enable_seqscan = off`.execute(recorded.db);
+    const planOf = async (text: string, parameters: readonly unknown[] = []) =>
+      (await recorded.db.executeQuery(CompiledQuery.raw(text, [...parameters]))).rows.map((row) => String((row as { 'QUERY PLAN': string })['QUERY PLAN']));
+    // Each statement's plan for its values, and its generic plan: the platform runs its
+    // searches and token lookups as prepared statements with one such plan each
+    // (postgres-pools.ts).
     plans = [];
+    let prepared = 0;
     for (const [name, statements] of sent) {
       const explained = [];
       for (const statement of statements) {
-        const { rows } = await recorded.db.executeQuery(CompiledQuery.raw(`explain ${statement.sql}`, [...statement.parameters]));
-        explained.push({ sql: statement.sql, plan: rows.map((row) => String((row as { 'QUERY PLAN': string })['QUERY PLAN'])) });
+        explained.push({ sql: statement.sql, plan: await planOf(`explain ${statement.sql}`, statement.parameters) });
+        const handle = `plan_${++prepared}`;
+        await planOf(`prepare ${handle} as ${statement.sql}`);
+        const values = statement.parameters.map((value) => (value === null ? 'null' : typeof value === 'number' ? String(value) : `'${String(value).replace(/'/g, "''")}'`));
+        await sql`set plan_cache_mode = force_generic_plan`.execute(recorded.db);
+        explained.push({ sql: statement.sql, plan: await planOf(`explain execute ${handle}${values.length > 0 ? `(${values.join(', ')})` : ''}`) });
+        await sql`reset plan_cache_mode`.execute(recorded.db);
       }
       plans.push([name, explained]);
     }

@@ -1,7 +1,7 @@
 // Who is calling: resolves a bearer token to a principal, and issues API tokens.
 import type { StaffRole } from '../../contract/vocabulary.ts';
 import { roleAllows } from '../../contract/vocabulary.ts';
-import type { Db } from '../storage/database.ts';
+import { preparedRead, type Db } from '../storage/database.ts';
 import { DEFAULT_TOKEN_LIFETIME, type TokenLifetime } from '../../contract/token-lifetime.ts';
 import { tokenKeys, type Clock, type TokenGenerator } from '../clock.ts';
 import { HttpError } from '../http-error.ts';
@@ -29,28 +29,32 @@ export async function authenticate(db: Db, clock: Clock, bearer: string | undefi
     throw new HttpError('unauthenticated', 'No API token was sent. Send "Authorization: Bearer <token>".');
   }
   const now = clock.now();
-  const row = await db
-    .selectFrom('tokens')
-    .innerJoin('organisations', 'organisations.id', 'tokens.org_id')
-    .leftJoin('staff', 'staff.id', 'tokens.staff_id')
-    .select([
-      'tokens.id',
-      'tokens.kind',
-      'tokens.role',
-      'tokens.name',
-      'tokens.expires_at',
-      'tokens.revoked_at',
-      'tokens.last_used_at',
-      'tokens.org_id',
-      'organisations.name as org_name',
-      'staff.id as staff_id',
-      'staff.email as staff_email',
-      'staff.name as staff_name',
-      'staff.role as staff_role',
-    ])
-    .where('tokens.hash', 'in', tokenKeys(bearer))
-    .where('tokens.kind', 'in', ['api', 'session'])
-    .executeTakeFirst();
+  // Every API request asks this: it runs with a plan made once.
+  const [row] = await preparedRead(
+    db,
+    db
+      .selectFrom('tokens')
+      .innerJoin('organisations', 'organisations.id', 'tokens.org_id')
+      .leftJoin('staff', 'staff.id', 'tokens.staff_id')
+      .select([
+        'tokens.id',
+        'tokens.kind',
+        'tokens.role',
+        'tokens.name',
+        'tokens.expires_at',
+        'tokens.revoked_at',
+        'tokens.last_used_at',
+        'tokens.org_id',
+        'organisations.name as org_name',
+        'staff.id as staff_id',
+        'staff.email as staff_email',
+        'staff.name as staff_name',
+        'staff.role as staff_role',
+      ])
+      .where('tokens.hash', 'in', tokenKeys(bearer))
+      .where('tokens.kind', 'in', ['api', 'session'])
+      .compile(),
+  );
   // Web sessions of event attendees share the kind but never open the admin API.
   if (!row || (row.kind === 'session' && !row.staff_id)) {
     throw new HttpError('unauthenticated', 'The API token is unknown, expired or revoked.');
