@@ -1,8 +1,8 @@
 // On PostgreSQL the token lookup of every API request and the user search run as
 // prepared statements on connections of their own (postgres-pools.ts). They must see
 // every committed write at once (a token revoked, a person invited), answer more
-// requests at a time than the pool has connections, and leave no connection open once
-// the platform closes.
+// requests at a time than the pool has connections, outlive the server closing idle
+// connections, and leave no connection open once the platform closes.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,17 +76,29 @@ describe.runIf(postgres)('prepared reads on PostgreSQL', () => {
     });
   });
 
+  /** Runs one statement on a connection of its own, beside the platform's. */
+  async function onTheSide<R>(text: string): Promise<R[]> {
+    const client = new pg.Client({ connectionString: scratch.url });
+    await client.connect();
+    try {
+      return (await client.query(text)).rows as R[];
+    } finally {
+      await client.end();
+    }
+  }
+  const others = "datname = current_database() and pid <> pg_backend_pid()";
+  const connections = async () => (await onTheSide<{ n: number }>(`select count(*)::int as n from pg_stat_activity where ${others}`))[0]!.n;
+
+  it('keeps answering when the server closes its idle connections (a restart, a failover)', async () => {
+    expect((await get('/v1/users', admin, { q: 'priya' })).statusCode).toBe(200);
+    const closed = await onTheSide(`select pg_terminate_backend(pid) from pg_stat_activity where ${others}`);
+    expect(closed.length).toBeGreaterThanOrEqual(2);
+    await new Promise((done) => setTimeout(done, 200));
+    expect((await get('/v1/users', admin, { q: 'priya' })).statusCode).toBe(200);
+    expect((await get('/v1/events', admin)).statusCode).toBe(200);
+  });
+
   it('closes the connections of both its pools when a platform closes', async () => {
-    const connections = async () => {
-      const client = new pg.Client({ connectionString: scratch.url });
-      await client.connect();
-      try {
-        const { rows } = await client.query('select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
-        return rows[0].n as number;
-      } finally {
-        await client.end();
-      }
-    };
     const before = await connections();
     const second = await openPlatform({ database: scratch.url, publicUrl: 'http://127.0.0.1:4747', env: { T1_SECRET_KEY: key } });
     expect((await second.app.inject({ method: 'GET', url: '/v1/users', query: { q: 'priya' }, headers: { authorization: `Bearer ${admin}` } })).statusCode).toBe(200);

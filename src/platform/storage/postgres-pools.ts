@@ -25,6 +25,9 @@ export interface PostgresPools {
 export function postgresPools(driver: typeof pg, connectionString: string): PostgresPools {
   const pool = new driver.Pool({ connectionString, max: MAIN_CONNECTIONS });
   const reads = new driver.Pool({ connectionString, max: PREPARED_CONNECTIONS, options: '-c plan_cache_mode=force_generic_plan' });
+  // An idle connection the server closed (a restart, a failover, an administrator) leaves
+  // its pool, and the next query opens a new one; unheard, the event would end the process.
+  for (const each of [pool, reads]) each.on('error', () => {});
   return {
     main: {
       Client: driver.Client,
