@@ -119,7 +119,10 @@ function insertInOneStatement(
   // RETURNING lists rows in no set order: each returned value is matched to the first
   // input row of that value not yet matched (of rows alike, the first went in).
   const left = new Map<unknown, number>();
-  for (const row of bulk.runOnce(statement, [JSON.stringify(values)], records.length)) left.set(row[columns[0]!], (left.get(row[columns[0]!]) ?? 0) + 1);
+  for (const row of bulk.runOnce(statement, [JSON.stringify(values)], records.length)) {
+    const key = row[columns[0]!];
+    left.set(key, (left.get(key) ?? 0) + 1);
+  }
   return values.map((row) => {
     const count = left.get(row[0]) ?? 0;
     if (count > 0) left.set(row[0], count - 1);

@@ -109,13 +109,15 @@ class NodeSqliteConnection implements DatabaseConnection {
    * per batch.
    */
   runEach(text: string, parameterSets: SQLInputValue[][]): number[] {
-    const { statement } = this.#prepare(this.#countBulk(text, parameterSets.length));
+    this.#countBulk(parameterSets.length);
+    const { statement } = this.#prepare(text);
     return parameterSets.map((parameters) => Number(statement.run(...parameters).changes));
   }
 
   /** Runs one statement that writes many rows at once, and answers the rows it returns. */
   runOnce(text: string, parameters: SQLInputValue[], rows: number): Record<string, unknown>[] {
-    const { statement, reader } = this.#prepare(this.#countBulk(text, rows));
+    this.#countBulk(rows);
+    const { statement, reader } = this.#prepare(text);
     if (reader) return statement.all(...parameters);
     statement.run(...parameters);
     return [];
@@ -129,17 +131,17 @@ class NodeSqliteConnection implements DatabaseConnection {
   firesTriggers(table: string): boolean {
     let fires = this.#triggered.get(table);
     if (fires === undefined) {
-      fires = this.#db.prepare(`select 1 from sqlite_schema where type = 'trigger' and tbl_name = ? and sql like '%after insert%'`).get(table) !== undefined;
+      const triggers = this.#db.prepare(`select sql from sqlite_schema where type = 'trigger' and tbl_name = ?`).all(table) as { sql: string }[];
+      fires = triggers.some((trigger) => /\b(before|after|instead\s+of)\s+insert\b/i.test(trigger.sql));
       this.#triggered.set(table, fires);
     }
     return fires;
   }
 
   /** Counts rows written in bulk: once there have been enough, checkpoints move to their own thread. */
-  #countBulk(text: string, rows: number): string {
+  #countBulk(rows: number): void {
     this.#bulkRows += rows;
     if (this.#bulkRows >= BULK_ROWS_BEFORE_CHECKPOINT_THREAD) this.#checkpoints?.start();
-    return text;
   }
 
   committed(): void {
