@@ -66,7 +66,7 @@ const backends = [
   },
 ];
 
-describe.each(backends)('insertRows on $name', ({ open, run }) => {
+describe.each(backends)('insertRows on $name', ({ name, open, run }) => {
   let subject: { db: Db; close(): Promise<void> };
   beforeAll(async () => {
     if (run) subject = await open();
@@ -97,6 +97,19 @@ describe.each(backends)('insertRows on $name', ({ open, run }) => {
       ['act_shared_c', 'org_bulk_insert', TEXTS[1], 7, '2026-05-04T08:00:00.000Z'],
       ['act_shared_one', 'org_bulk_insert', TEXTS[2], 0, '2026-05-04T08:00:00.000Z'],
     ]);
+  });
+
+  it.runIf(run)('stores a shared value of every kind unchanged in a batch of many rows, as a bulk flow writes them', async () => {
+    // Enough rows that SQLite writes shared values into the statement instead of binding them.
+    const shared = name === 'SQLite' ? [...TEXTS, 'nul \u0000 inside'] : TEXTS;
+    for (const [t, text] of shared.entries()) {
+      const rows = Array.from({ length: 120 }, (_, i) => entry(`act_many_${t}_${String(i).padStart(3, '0')}`, { detail: text, reason: text, browser_supported: 1 }));
+      const inserted = await insertRows(subject.db, 'activity', rows, { onConflictDoNothing: ['id'], returning: ['id'] });
+      expect(inserted).toHaveLength(120);
+      const stored = await subject.db.selectFrom('activity').select(['detail', 'reason', 'browser_supported']).where('id', 'like', `act_many_${t}_%`).execute();
+      expect(stored).toHaveLength(120);
+      expect(new Set(stored.map((r) => JSON.stringify([r.detail, r.reason, Number(r.browser_supported)])))).toEqual(new Set([JSON.stringify([text, text, 1])]));
+    }
   });
 
   it.runIf(run)('skips rows that collide and returns exactly the ones it inserted, in order', async () => {

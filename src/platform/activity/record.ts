@@ -84,13 +84,14 @@ export function typedAddress(value: string | null | undefined): string | null {
 }
 
 export async function recordActivity(db: Db, deps: ActivityDeps, input: ActivityInput): Promise<void> {
-  await deps.activity.write(db, activityEntry(deps, input));
+  await deps.activity.write(db, activityEntry(deps, originColumns(deps.origin), input));
 }
 
 /** Records many entries of one origin at once (bulk flows), in order. */
 export async function recordActivities(db: Db, deps: ActivityDeps, inputs: ActivityInput[]): Promise<void> {
   if (inputs.length === 0) return;
-  const entries = inputs.map((input) => activityEntry(deps, input));
+  const origin = originColumns(deps.origin);
+  const entries = inputs.map((input) => activityEntry(deps, origin, input));
   if (deps.activity.writeMany) {
     await deps.activity.writeMany(db, entries);
     return;
@@ -98,19 +99,16 @@ export async function recordActivities(db: Db, deps: ActivityDeps, inputs: Activ
   for (const entry of entries) await deps.activity.write(db, entry);
 }
 
-function activityEntry(deps: ActivityDeps, input: ActivityInput): Omit<NewActivity, 'id'> {
-  const { origin } = deps;
+type OriginColumns = Pick<
+  NewActivity,
+  'cause' | 'actor' | 'staff_id' | 'request_id' | 'browser_family' | 'browser_version' | 'browser_os' | 'browser_supported' | 'network'
+>;
+
+/** What an entry says of where it came from: the same for every entry of a request. */
+function originColumns(origin: Origin): OriginColumns {
   // An agent's tool says nothing about the person's browser.
   const browser = origin.actor ? null : browserInfo(origin.userAgent);
   return {
-    org_id: input.orgId,
-    user_id: input.userId ?? null,
-    email: typedAddress(input.email),
-    event_id: input.eventId ?? null,
-    kind: input.kind,
-    outcome: input.outcome ?? 'ok',
-    reason: input.reason ?? null,
-    detail: input.detail && Object.keys(input.detail).length > 0 ? JSON.stringify(input.detail) : null,
     cause: origin.cause,
     actor: origin.actor,
     staff_id: origin.staffId,
@@ -120,6 +118,20 @@ function activityEntry(deps: ActivityDeps, input: ActivityInput): Omit<NewActivi
     browser_os: browser?.os ?? null,
     browser_supported: browser?.supported === null || browser === null ? null : browser.supported ? 1 : 0,
     network: truncatedNetwork(origin.ip),
+  };
+}
+
+function activityEntry(deps: ActivityDeps, origin: OriginColumns, input: ActivityInput): Omit<NewActivity, 'id'> {
+  return {
+    org_id: input.orgId,
+    user_id: input.userId ?? null,
+    email: typedAddress(input.email),
+    event_id: input.eventId ?? null,
+    kind: input.kind,
+    outcome: input.outcome ?? 'ok',
+    reason: input.reason ?? null,
+    detail: input.detail && Object.keys(input.detail).length > 0 ? JSON.stringify(input.detail) : null,
+    ...origin,
     token_id: input.tokenId ?? null,
     email_id: input.emailId ?? null,
     webhook_id: input.webhookId ?? null,

@@ -199,17 +199,32 @@ export async function applyBatch(ctx: PlatformContext, request: BatchRequest): P
  */
 export function sortableIds(clock: Clock, tokens: TokenGenerator): TokenGenerator {
   let count = 0;
+  let time = NaN;
+  let lead = '';
   return {
     secret: () => tokens.secret(),
     id: () => {
       count = (count + 1) % 36 ** 4;
-      return `${clock.now().getTime().toString(36).padStart(9, '0')}${count.toString(36).padStart(4, '0')}${tokens.id().slice(0, 8)}`;
+      const now = clock.now().getTime();
+      if (now !== time) [time, lead] = [now, now.toString(36).padStart(9, '0')];
+      return `${lead}${count.toString(36).padStart(4, '0')}${tokens.id().slice(0, 8)}`;
     },
   };
 }
 
+/**
+ * The time the batch started, for all it writes (as PostgreSQL's now() is a
+ * transaction's): the rows of a batch then share their times, as they share the
+ * organisation and the event, and go into the statements once (see insertRows).
+ */
+function batchClock(clock: Clock): Clock {
+  const started = clock.now().getTime();
+  return { now: () => new Date(started) };
+}
+
 async function applyInTransaction(base: PlatformContext, trx: Db, request: BatchRequest, fingerprint: string): Promise<BulkBatchResult> {
-  const ctx: PlatformContext = { ...base, tokens: sortableIds(base.clock, base.tokens) };
+  const clock = batchClock(base.clock);
+  const ctx: PlatformContext = { ...base, clock, tokens: sortableIds(clock, base.tokens) };
   const { org, event, body } = request;
   const dryRun = body.dryRun;
   const now = ctx.clock.now().toISOString();

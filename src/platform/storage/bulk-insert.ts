@@ -7,7 +7,9 @@
 //   instead, as one JSON array that json_each() turns back into rows (the text stays the
 //   same for any number of rows): each statement that fires a trigger keeps an undo
 //   journal, a copy of every page it changes. For rows of many columns json_each costs
-//   more than it saves, as every column reads its value out of the row's JSON again.
+//   more than it saves, as every column reads its value out of the row's JSON again. In a
+//   batch, a column with one value in every row is a literal in the statement, which then
+//   serves that call only (see LITERALS_FROM_ROWS).
 // - PostgreSQL: one statement for all the rows, each column one array parameter that
 //   unnest() turns back into rows: one round trip, and a short statement for the server
 //   to parse and plan. A multi-row VALUES list of 30,000 parameters cost the server twice
@@ -91,13 +93,20 @@ export async function insertRows<T extends keyof Database & string>(
     const result = await db.executeQuery(CompiledQuery.raw(statement, parameters));
     return result.rows as Record<string, unknown>[];
   }
+  const literals = records.length >= LITERALS_FROM_ROWS ? columns.map((column) => sharedLiteral(records, column)) : columns.map(() => undefined);
+  const bound = columns.filter((_, i) => literals[i] === undefined);
+  const once = literals.some((literal) => literal !== undefined);
   const changes = await db.getExecutor().provideConnection(async (connection) => {
     const bulk = bulkStatements(connection);
     if (!bulk) throw new Error('insertRows runs on node:sqlite or PostgreSQL.');
-    if (bulk.firesTriggers(table)) return insertInOneStatement(bulk, table, names, columns, onConflict, records);
+    if (bulk.firesTriggers(table)) return insertInOneStatement(bulk, table, names, columns, literals, onConflict, records, once);
     // RETURNING costs SQLite more than the insert itself; a row it changed was inserted.
-    const statement = `insert into ${quote(table)} (${names}) values (${columns.map(() => '?').join(', ')})${onConflict}`;
-    return bulk.runEach(statement, records.map((record) => columns.map((column) => (record[column] ?? null) as SQLInputValue)));
+    const statement = `insert into ${quote(table)} (${names}) values (${literals.map((literal) => literal ?? '?').join(', ')})${onConflict}`;
+    return bulk.runEach(
+      statement,
+      records.map((record) => bound.map((column) => (record[column] ?? null) as SQLInputValue)),
+      { once },
+    );
   });
   if (returning.length === 0) return [];
   return records.filter((_, i) => changes[i]! > 0).map((record) => Object.fromEntries(returning.map((column) => [column, record[column]])));
@@ -109,25 +118,47 @@ function insertInOneStatement(
   table: string,
   names: string,
   columns: string[],
+  literals: (string | undefined)[],
   onConflict: string,
   records: Record<string, unknown>[],
+  once: boolean,
 ): number[] {
-  const values = records.map((record) => columns.map((column) => jsonValue(table, column, record[column])));
-  const sources = columns.map((_, i) => `value ->> ${i}`).join(', ');
+  const bound = columns.filter((_, i) => literals[i] === undefined);
+  const values = records.map((record) => bound.map((column) => jsonValue(table, column, record[column])));
+  let at = 0;
+  const sources = literals.map((literal) => literal ?? `value ->> ${at++}`).join(', ');
   // "where true" tells SQLite's parser that the ON CONFLICT belongs to the insert.
   const statement = `insert into ${quote(table)} (${names}) select ${sources} from json_each(?) where true${onConflict} returning ${quote(columns[0]!)}`;
   // RETURNING lists rows in no set order: each returned value is matched to the first
   // input row of that value not yet matched (of rows alike, the first went in).
+  const key = (record: Record<string, unknown>) => record[columns[0]!] ?? null;
   const left = new Map<unknown, number>();
-  for (const row of bulk.runOnce(statement, [JSON.stringify(values)], records.length)) {
-    const key = row[columns[0]!];
-    left.set(key, (left.get(key) ?? 0) + 1);
+  for (const row of bulk.runOnce(statement, [JSON.stringify(values)], records.length, { once })) {
+    const returned = row[columns[0]!];
+    left.set(returned, (left.get(returned) ?? 0) + 1);
   }
-  return values.map((row) => {
-    const count = left.get(row[0]) ?? 0;
-    if (count > 0) left.set(row[0], count - 1);
+  return records.map((record) => {
+    const count = left.get(key(record)) ?? 0;
+    if (count > 0) left.set(key(record), count - 1);
     return count > 0 ? 1 : 0;
   });
+}
+
+// From this many rows, a column with one value in every row is written into the statement
+// as a literal instead of bound once per row: binding is most of what a row costs
+// node:sqlite beyond the B-tree work, and in a bulk flow half the columns are the same
+// for the whole batch (the organisation, the event, the batch's time, NULLs).
+const LITERALS_FROM_ROWS = 50;
+
+/** The SQL literal of the value every row has in the column (NULL or text), or undefined. */
+function sharedLiteral(records: Record<string, unknown>[], column: string): string | undefined {
+  const value = records[0]![column] ?? null;
+  for (const record of records) if ((record[column] ?? null) !== value) return undefined;
+  if (value === null) return 'null';
+  // Quotes doubled is the whole of SQLite's escaping; a NUL would end the text early.
+  // Numbers stay bound: node:sqlite binds them as REAL, which a literal would not be.
+  if (typeof value === 'string' && !value.includes('\0')) return `'${value.replaceAll("'", "''")}'`;
+  return undefined;
 }
 
 /** A value as json_each() hands it back to SQLite: text, a number or NULL. */

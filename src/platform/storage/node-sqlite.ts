@@ -51,6 +51,11 @@ export function openSqlite(file: string): DatabaseSync {
   return db;
 }
 
+export interface BulkStatementOptions {
+  /** The text serves one call only (values of the batch written into it): not cached. */
+  once?: boolean;
+}
+
 interface Prepared {
   statement: StatementSync;
   /** True when the statement returns rows (a select, or anything with RETURNING). */
@@ -108,19 +113,24 @@ class NodeSqliteConnection implements DatabaseConnection {
    * SQLite: the statement is prepared once, and no long SQL text is built and looked up
    * per batch.
    */
-  runEach(text: string, parameterSets: SQLInputValue[][]): number[] {
+  runEach(text: string, parameterSets: SQLInputValue[][], options: BulkStatementOptions = {}): number[] {
     this.#countBulk(parameterSets.length);
-    const { statement } = this.#prepare(text);
+    const statement = this.#bulkStatement(text, options);
     return parameterSets.map((parameters) => Number(statement.run(...parameters).changes));
   }
 
   /** Runs one statement that writes many rows at once, and answers the rows it returns. */
-  runOnce(text: string, parameters: SQLInputValue[], rows: number): Record<string, unknown>[] {
+  runOnce(text: string, parameters: SQLInputValue[], rows: number, options: BulkStatementOptions = {}): Record<string, unknown>[] {
     this.#countBulk(rows);
-    const { statement, reader } = this.#prepare(text);
-    if (reader) return statement.all(...parameters);
+    const statement = this.#bulkStatement(text, options);
+    if (statement.columns().length > 0) return statement.all(...parameters);
     statement.run(...parameters);
     return [];
+  }
+
+  #bulkStatement(text: string, { once = false }: BulkStatementOptions): StatementSync {
+    // A text made for one batch would only push reusable statements out of the cache.
+    return once ? this.#db.prepare(text) : this.#prepare(text).statement;
   }
 
   /**
