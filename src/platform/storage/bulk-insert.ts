@@ -93,19 +93,17 @@ export async function insertRows<T extends keyof Database & string>(
     const result = await db.executeQuery(CompiledQuery.raw(statement, parameters));
     return result.rows as Record<string, unknown>[];
   }
-  const literals = records.length >= LITERALS_FROM_ROWS ? columns.map((column) => sharedLiteral(records, column)) : columns.map(() => undefined);
-  const bound = columns.filter((_, i) => literals[i] === undefined);
-  const once = literals.some((literal) => literal !== undefined);
+  const shared = sharedColumns(records, columns);
   const changes = await db.getExecutor().provideConnection(async (connection) => {
     const bulk = bulkStatements(connection);
     if (!bulk) throw new Error('insertRows runs on node:sqlite or PostgreSQL.');
-    if (bulk.firesTriggers(table)) return insertInOneStatement(bulk, table, names, columns, literals, onConflict, records, once);
+    if (bulk.firesTriggers(table)) return insertInOneStatement(bulk, table, names, columns, shared, onConflict, records);
     // RETURNING costs SQLite more than the insert itself; a row it changed was inserted.
-    const statement = `insert into ${quote(table)} (${names}) values (${literals.map((literal) => literal ?? '?').join(', ')})${onConflict}`;
+    const statement = `insert into ${quote(table)} (${names}) values (${shared.literals.map((literal) => literal ?? '?').join(', ')})${onConflict}`;
     return bulk.runEach(
       statement,
-      records.map((record) => bound.map((column) => (record[column] ?? null) as SQLInputValue)),
-      { once },
+      records.map((record) => shared.bound.map((column) => (record[column] ?? null) as SQLInputValue)),
+      { once: shared.once },
     );
   });
   if (returning.length === 0) return [];
@@ -118,28 +116,26 @@ function insertInOneStatement(
   table: string,
   names: string,
   columns: string[],
-  literals: (string | undefined)[],
+  shared: SharedColumns,
   onConflict: string,
   records: Record<string, unknown>[],
-  once: boolean,
 ): number[] {
-  const bound = columns.filter((_, i) => literals[i] === undefined);
-  const values = records.map((record) => bound.map((column) => jsonValue(table, column, record[column])));
+  const values = records.map((record) => shared.bound.map((column) => jsonValue(table, column, record[column])));
   let at = 0;
-  const sources = literals.map((literal) => literal ?? `value ->> ${at++}`).join(', ');
+  const sources = shared.literals.map((literal) => literal ?? `value ->> ${at++}`).join(', ');
   // "where true" tells SQLite's parser that the ON CONFLICT belongs to the insert.
   const statement = `insert into ${quote(table)} (${names}) select ${sources} from json_each(?) where true${onConflict} returning ${quote(columns[0]!)}`;
   // RETURNING lists rows in no set order: each returned value is matched to the first
   // input row of that value not yet matched (of rows alike, the first went in).
-  const key = (record: Record<string, unknown>) => record[columns[0]!] ?? null;
   const left = new Map<unknown, number>();
-  for (const row of bulk.runOnce(statement, [JSON.stringify(values)], records.length, { once })) {
+  for (const row of bulk.runOnce(statement, [JSON.stringify(values)], records.length, { once: shared.once })) {
     const returned = row[columns[0]!];
     left.set(returned, (left.get(returned) ?? 0) + 1);
   }
   return records.map((record) => {
-    const count = left.get(key(record)) ?? 0;
-    if (count > 0) left.set(key(record), count - 1);
+    const value = record[columns[0]!] ?? null;
+    const count = left.get(value) ?? 0;
+    if (count > 0) left.set(value, count - 1);
     return count > 0 ? 1 : 0;
   });
 }
@@ -149,6 +145,20 @@ function insertInOneStatement(
 // node:sqlite beyond the B-tree work, and in a bulk flow half the columns are the same
 // for the whole batch (the organisation, the event, the batch's time, NULLs).
 const LITERALS_FROM_ROWS = 50;
+
+interface SharedColumns {
+  /** Per column, the literal of the value every row has, or undefined when it is bound. */
+  literals: (string | undefined)[];
+  /** The columns bound per row, in order. */
+  bound: string[];
+  /** True when the statement's text holds values of this call (so serves it only). */
+  once: boolean;
+}
+
+function sharedColumns(records: Record<string, unknown>[], columns: string[]): SharedColumns {
+  const literals = columns.map((column) => (records.length >= LITERALS_FROM_ROWS ? sharedLiteral(records, column) : undefined));
+  return { literals, bound: columns.filter((_, i) => literals[i] === undefined), once: literals.some((literal) => literal !== undefined) };
+}
 
 /** The SQL literal of the value every row has in the column (NULL or text), or undefined. */
 function sharedLiteral(records: Record<string, unknown>[], column: string): string | undefined {

@@ -86,8 +86,7 @@ class NodeSqliteConnection implements DatabaseConnection {
     if (prepared) {
       this.#cache.delete(text);
     } else {
-      const statement = this.#db.prepare(text);
-      prepared = { statement, reader: statement.columns().length > 0 };
+      prepared = this.#prepareUncached(text);
       if (this.#cache.size >= STATEMENT_CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string);
     }
     this.#cache.set(text, prepared);
@@ -115,22 +114,28 @@ class NodeSqliteConnection implements DatabaseConnection {
    */
   runEach(text: string, parameterSets: SQLInputValue[][], options: BulkStatementOptions = {}): number[] {
     this.#countBulk(parameterSets.length);
-    const statement = this.#bulkStatement(text, options);
+    const { statement } = this.#bulkStatement(text, options);
     return parameterSets.map((parameters) => Number(statement.run(...parameters).changes));
   }
 
   /** Runs one statement that writes many rows at once, and answers the rows it returns. */
   runOnce(text: string, parameters: SQLInputValue[], rows: number, options: BulkStatementOptions = {}): Record<string, unknown>[] {
     this.#countBulk(rows);
-    const statement = this.#bulkStatement(text, options);
-    if (statement.columns().length > 0) return statement.all(...parameters);
+    const { statement, reader } = this.#bulkStatement(text, options);
+    if (reader) return statement.all(...parameters);
     statement.run(...parameters);
     return [];
   }
 
-  #bulkStatement(text: string, { once = false }: BulkStatementOptions): StatementSync {
+  #bulkStatement(text: string, { once = false }: BulkStatementOptions): Prepared {
+    if (!once) return this.#prepare(text);
     // A text made for one batch would only push reusable statements out of the cache.
-    return once ? this.#db.prepare(text) : this.#prepare(text).statement;
+    return this.#prepareUncached(text);
+  }
+
+  #prepareUncached(text: string): Prepared {
+    const statement = this.#db.prepare(text);
+    return { statement, reader: statement.columns().length > 0 };
   }
 
   /**
