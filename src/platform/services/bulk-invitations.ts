@@ -155,8 +155,8 @@ async function findRunId(db: Db, request: BatchRequest): Promise<string | undefi
   return run?.id;
 }
 
-/** The first answer to this run's batch, when it was committed. */
-export async function replayedBatch(db: Db, request: BatchRequest, fingerprint = fingerprintOf(request)): Promise<BulkBatchResult | null> {
+/** The first answer to this run's batch (its JSON text, as sent), when it was committed. */
+async function replayedBatch(db: Db, request: BatchRequest, fingerprint: string): Promise<string | null> {
   const runId = await findRunId(db, request);
   if (!runId) return null;
   const stored = await db.selectFrom('bulk_batches').select(['fingerprint', 'result']).where('run_id', '=', runId).where('batch', '=', request.body.batch).executeTakeFirst();
@@ -167,26 +167,28 @@ export async function replayedBatch(db: Db, request: BatchRequest, fingerprint =
       reason: 'batch_changed',
     });
   }
-  return JSON.parse(stored.result) as BulkBatchResult;
+  return stored.result;
 }
 
 /**
- * Applies one batch (or checks it, on a dry run) and answers a result per row. `ctx` is
- * the request's context with the cause 'invitation', so the links and mails say so.
+ * Applies one batch (or checks it, on a dry run) and answers a result per row, as the
+ * JSON text of a BulkBatchResult: the text the batch keeps for a repeat, sent as it is.
+ * `ctx` is the request's context with the cause 'invitation', so the links and mails
+ * say so.
  */
-export async function applyBatch(ctx: PlatformContext, request: BatchRequest): Promise<{ result: BulkBatchResult; replayed: boolean }> {
+export async function applyBatch(ctx: PlatformContext, request: BatchRequest): Promise<{ json: string; replayed: boolean }> {
   const fingerprint = fingerprintOf(request);
   const first = await replayedBatch(ctx.db, request, fingerprint);
-  if (first) return { result: first, replayed: true };
+  if (first) return { json: first, replayed: true };
   try {
-    const result = await ctx.db.transaction().execute((trx) => applyInTransaction({ ...ctx, db: trx }, trx, request, fingerprint));
+    const json = await ctx.db.transaction().execute((trx) => applyInTransaction({ ...ctx, db: trx }, trx, request, fingerprint));
     if (!request.body.dryRun) ctx.mail.wake();
-    return { result, replayed: false };
+    return { json, replayed: false };
   } catch (error) {
     // The same batch raced in on another request or instance, and that one committed it.
     if (isUniqueViolation(error)) {
       const winner = await replayedBatch(ctx.db, request, fingerprint);
-      if (winner) return { result: winner, replayed: true };
+      if (winner) return { json: winner, replayed: true };
     }
     throw error;
   }
@@ -195,34 +197,47 @@ export async function applyBatch(ctx: PlatformContext, request: BatchRequest): P
 /**
  * Row ids that sort by creation (time, then a count, then random), for the rows a batch
  * creates: a thousand new people then land at the end of every index keyed by id or by
- * person, instead of on a thousand scattered pages. Ids stay opaque and unique.
+ * person, instead of on a thousand scattered pages. The random part is drawn once per
+ * batch (the count keeps a batch's ids apart, the random part other batches'). Ids stay
+ * opaque and unique.
  */
 export function sortableIds(clock: Clock, tokens: TokenGenerator): TokenGenerator {
   let count = 0;
   let time = NaN;
   let lead = '';
+  const tail = tokens.id().slice(0, 8);
   return {
     secret: () => tokens.secret(),
     id: () => {
       count = (count + 1) % 36 ** 4;
       const now = clock.now().getTime();
       if (now !== time) [time, lead] = [now, now.toString(36).padStart(9, '0')];
-      return `${lead}${count.toString(36).padStart(4, '0')}${tokens.id().slice(0, 8)}`;
+      return `${lead}${count.toString(36).padStart(4, '0')}${tail}`;
     },
   };
+}
+
+/** A moment whose text is worked out once: a batch writes it into some ten thousand columns. */
+class BatchInstant extends Date {
+  readonly #text = super.toISOString();
+
+  override toISOString(): string {
+    return this.#text;
+  }
 }
 
 /**
  * The time the batch started, for all it writes (as PostgreSQL's now() is a
  * transaction's): the rows of a batch then share their times, as they share the
- * organisation and the event, and go into the statements once (see insertRows).
+ * organisation and the event, and go into the statements once (see insertRows). Every
+ * call answers the same Date, which nothing changes.
  */
 function batchClock(clock: Clock): Clock {
-  const started = clock.now().getTime();
-  return { now: () => new Date(started) };
+  const started = new BatchInstant(clock.now().getTime());
+  return { now: () => started };
 }
 
-async function applyInTransaction(base: PlatformContext, trx: Db, request: BatchRequest, fingerprint: string): Promise<BulkBatchResult> {
+async function applyInTransaction(base: PlatformContext, trx: Db, request: BatchRequest, fingerprint: string): Promise<string> {
   const clock = batchClock(base.clock);
   const ctx: PlatformContext = { ...base, clock, tokens: sortableIds(clock, base.tokens) };
   const { org, event, body } = request;
@@ -298,7 +313,8 @@ async function applyInTransaction(base: PlatformContext, trx: Db, request: Batch
   const counts = { invited: 0, skipped: 0, failed: 0 };
   for (const c of checked) counts[c.result.outcome] += 1;
   const result: BulkBatchResult = { run: body.run, batch: body.batch, dryRun, results: checked.map((c) => c.result), counts };
-  await trx.updateTable('bulk_batches').set({ result: JSON.stringify(result) }).where('run_id', '=', runId).where('batch', '=', body.batch).execute();
+  const json = JSON.stringify(result);
+  await trx.updateTable('bulk_batches').set({ result: json }).where('run_id', '=', runId).where('batch', '=', body.batch).execute();
   await trx
     .updateTable('bulk_runs')
     .set((eb) => ({
@@ -333,7 +349,7 @@ async function applyInTransaction(base: PlatformContext, trx: Db, request: Batch
       },
     });
   }
-  return result;
+  return json;
 }
 
 /** People, registrations, links and emails for the rows to invite, a few statements each. */
@@ -389,7 +405,15 @@ async function invite(
   const links = await issueLinks(
     trx,
     ctx,
-    needLink.map((c) => ({ kind: 'set_password', orgId: org.id, userId: users.get(c.email)!.id, eventId: event.id, ttlMinutes: event.set_password_ttl_minutes, createdBy })),
+    needLink.map((c) => ({
+      kind: 'set_password',
+      orgId: org.id,
+      userId: users.get(c.email)!.id,
+      eventId: event.id,
+      ttlMinutes: event.set_password_ttl_minutes,
+      createdBy,
+      newPerson: made.has(c.email),
+    })),
   );
   const linkOf = new Map(needLink.map((c, i) => [c.email, links[i]!]));
   const site = eventSiteUrl(ctx.publicUrl, event);

@@ -32,6 +32,8 @@ export interface IssueLinkInput {
   ttlMinutes: number;
   createdBy: string;
   payloadSealed?: string | null;
+  /** The person was created in the same transaction, so has no older link to replace (issueLinks). */
+  newPerson?: boolean;
 }
 
 export interface IssuedLink {
@@ -102,11 +104,12 @@ export async function issueLinks(db: Db, deps: ActivityDeps & { publicUrl: strin
   const newest = new Map(made.map((m) => [`${m.input.userId} ${m.input.kind}`, m.id]));
   const kinds = [...new Set(inputs.map((input) => input.kind))];
   const replacedBy = new Map<string, string[]>();
-  // Looked up before the new links go in, so the answer holds only the older ones (in a
-  // bulk flow of new people, none).
-  for (let i = 0; i < made.length; i += CHUNK) {
-    const userIds = made.slice(i, i + CHUNK).map((m) => m.input.userId);
-    const older = await db
+  // Looked up before the new links go in, so the answer holds only the older ones; people
+  // created with their links have none.
+  const older = made.filter((m) => !m.input.newPerson);
+  for (let i = 0; i < older.length; i += CHUNK) {
+    const userIds = older.slice(i, i + CHUNK).map((m) => m.input.userId);
+    const live = await db
       .selectFrom('tokens')
       .select(['id', 'user_id', 'kind'])
       .where('user_id', 'in', userIds)
@@ -115,7 +118,7 @@ export async function issueLinks(db: Db, deps: ActivityDeps & { publicUrl: strin
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', nowIso)
       .execute();
-    for (const row of older) {
+    for (const row of live) {
       const by = newest.get(`${row.user_id} ${row.kind}`);
       if (!by) continue;
       replacedBy.set(by, [...(replacedBy.get(by) ?? []), row.id]);

@@ -63,9 +63,9 @@ export function bulkInvitationRoutes(app: FastifyInstance, ctx: PlatformContext)
     };
     const release = await acquireBulkSlot(ctx.db, ctx.clock, org.id);
     try {
-      const { result, replayed } = await applyBatch(withOrigin(ctx, requestOrigin(request, 'invitation')), batch);
+      const { json, replayed } = await applyBatch(withOrigin(ctx, requestOrigin(request, 'invitation')), batch);
       if (replayed) reply.header('idempotent-replayed', 'true');
-      return reply.status(200).send(result);
+      return reply.status(200).type('application/json; charset=utf-8').send(json);
     } finally {
       await release();
     }
