@@ -39,7 +39,7 @@ async function read(content: string | Buffer, maps: string[] = []): Promise<{ he
   let headers: string[] = [];
   const records: CsvRecord[] = [];
   const checker = new ByteChecker('people.csv');
-  for await (const record of readRecords({ path, label: 'people.csv', head, onHeader: (h) => (headers = h) }, checker)) records.push(record);
+  for await (const chunk of readRecords({ path, label: 'people.csv', head, onHeader: (h) => (headers = h) }, checker)) records.push(...chunk);
   const rows = new RowChecker(mapColumns(headers, parseMapFlags(maps), 'people.csv'));
   return { headers, records, checked: records.map((r) => rows.check(r)), digest: checker.digest! };
 }

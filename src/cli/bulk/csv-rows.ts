@@ -356,11 +356,12 @@ export interface ReadOptions {
 
 /**
  * Streams the data records of the file (after the header), each with the line it starts
- * on. Records whose fields are all empty (blank lines, ";;;" lines) are left out. Throws
- * UnusableFileError for a file t1 cannot use. `checker.digest` is the file's SHA-256 once
- * the stream has ended.
+ * on, as many at a time as the parser has ready (about a read's worth): waiting once per
+ * record cost a tenth of a pass over a large file. Records whose fields are all empty
+ * (blank lines, ";;;" lines) are left out. Throws UnusableFileError for a file t1 cannot
+ * use. `checker.digest` is the file's SHA-256 once the stream has ended.
  */
-export async function* readRecords(options: ReadOptions, checker: ByteChecker = new ByteChecker(options.label)): AsyncGenerator<CsvRecord> {
+export async function* readRecords(options: ReadOptions, checker: ByteChecker = new ByteChecker(options.label)): AsyncGenerator<CsvRecord[]> {
   const parser = parse({
     delimiter: options.head.delimiter,
     bom: true,
@@ -381,18 +382,25 @@ export async function* readRecords(options: ReadOptions, checker: ByteChecker = 
   let previousEmpty = 0;
   let header = true;
   try {
-    for await (const item of parser) {
-      const { record, info } = item as { record: string[]; info: { lines: number; empty_lines: number } };
-      const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
-      previousEnd = info.lines;
-      previousEmpty = info.empty_lines;
-      if (header) {
-        header = false;
-        options.onHeader(record);
-        continue;
+    for (;;) {
+      const records: CsvRecord[] = [];
+      let item: { record: string[]; info: { lines: number; empty_lines: number } } | null;
+      while ((item = parser.read() as typeof item) !== null) {
+        const { record, info } = item;
+        const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
+        previousEnd = info.lines;
+        previousEmpty = info.empty_lines;
+        if (header) {
+          header = false;
+          options.onHeader(record);
+          continue;
+        }
+        if (record.every((field) => field.trim() === '')) continue;
+        records.push({ line, fields: record });
       }
-      if (record.every((field) => field.trim() === '')) continue;
-      yield { line, fields: record };
+      if (records.length > 0) yield records;
+      else if (parser.readableEnded || parser.destroyed) break;
+      else await nextRecords(parser);
     }
     await flowing;
     if (failure) throw failure;
@@ -405,6 +413,18 @@ export async function* readRecords(options: ReadOptions, checker: ByteChecker = 
     source.destroy();
     parser.destroy();
   }
+}
+
+/** Resolves once the parser has records to read, has ended, or has failed. */
+function nextRecords(parser: Readable): Promise<void> {
+  const events = ['readable', 'end', 'close', 'error'] as const;
+  return new Promise((resolve) => {
+    const settle = () => {
+      for (const event of events) parser.off(event, settle);
+      resolve();
+    };
+    for (const event of events) parser.on(event, settle);
+  });
 }
 
 /** Copies standard input to a file (streaming), so it can be read twice like any file. */

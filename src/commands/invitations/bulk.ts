@@ -102,16 +102,18 @@ async function survey(path: string, label: string, mapFlags: string[], batchSize
   let refused = 0;
   let checkRows: RowChecker | undefined;
   const batcher = new Batcher(batchSize);
-  for await (const record of readRecords({ path, label, head, onHeader: (headers) => (map = mapColumns(headers, maps, label)) }, checker)) {
+  for await (const records of readRecords({ path, label, head, onHeader: (headers) => (map = mapColumns(headers, maps, label)) }, checker)) {
     checkRows ??= new RowChecker(map!);
-    const checked = checkRows.check(record);
-    rows++;
-    if (checked.kind === 'send') toSend++;
-    else refused++;
-    batcher.push(checked);
-    if ((rows & 0x3fff) === 0) {
-      if (stopping()) throw new CliError('Stopped before anything was sent.', EXIT.cancelled);
-      memory.tick();
+    for (const record of records) {
+      const checked = checkRows.check(record);
+      rows++;
+      if (checked.kind === 'send') toSend++;
+      else refused++;
+      batcher.push(checked);
+      if ((rows & 0x3fff) === 0) {
+        if (stopping()) throw new CliError('Stopped before anything was sent.', EXIT.cancelled);
+        memory.tick();
+      }
     }
   }
   batcher.end();
@@ -346,11 +348,13 @@ export async function run(options: Options, deps: Deps): Promise<View> {
       const checkRows = { current: undefined as RowChecker | undefined };
       const batcher = new Batcher(batchSize);
       const second = new ByteChecker(label);
-      for await (const record of readRecords({ path, label, head: found.head, onHeader: () => {} }, second)) {
+      reading: for await (const records of readRecords({ path, label, head: found.head, onHeader: () => {} }, second)) {
         checkRows.current ??= new RowChecker(found.map, found.duplicates);
-        const planned = batcher.push(checkRows.current.check(record));
-        if (planned) await handle(planned);
-        if (stopped) break;
+        for (const record of records) {
+          const planned = batcher.push(checkRows.current.check(record));
+          if (planned) await handle(planned);
+          if (stopped) break reading;
+        }
       }
       if (!stopped) {
         const last = batcher.end();
