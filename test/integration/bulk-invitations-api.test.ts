@@ -9,6 +9,7 @@ import type { BulkBatchBody, BulkBatchResult, BulkRun } from '../../src/contract
 import { openPlatform, type Platform } from '../../src/platform/platform.ts';
 import { DEMO_EVENT_SLUGS, DEMO_ORG_ID, seedDemo } from '../../src/platform/seed/demo.ts';
 import { BULK_SLOTS_PER_ORG } from '../../src/platform/services/bulk-invitations.ts';
+import { issueLink } from '../../src/platform/services/link-tokens.ts';
 import { issueApiToken } from '../../src/platform/services/staff-auth.ts';
 import type { Db } from '../../src/platform/storage/database.ts';
 import { runT1 } from '../helpers/cli.ts';
@@ -230,6 +231,27 @@ describe('POST /v1/events/:event/invitations/batch', () => {
     const real = audits.find((a) => JSON.parse(a.detail!).dryRun === false)!;
     expect(real).toMatchObject({ reason: 'conference invitations', ticket: 'OPS-42', result: 'ok', target: 'people.csv' });
     expect(JSON.parse(real.detail!)).toMatchObject({ run, invited: 2, skipped: 2, failed: 1, batches: 2 });
+  });
+
+  it('replaces the live set-password link of someone already in the organisation; people it creates start with one link', async () => {
+    const known = 'known.person@fabrikam.example';
+    const earlier = await post(batch(newRun(), 0, [person(2, known)], { last: true }), undefined, 'agent', DEMO_EVENT_SLUGS.live);
+    expect(byRow(earlier.body)).toEqual({ 2: 'invited' });
+    const knownId = earlier.body.results[0].userId as string;
+    // That event signs in by link; a set-password link of theirs still lives, from an agent say.
+    const older = await issueLink(db, tp.platform.ctx, { kind: 'set_password', orgId: DEMO_ORG_ID, userId: knownId, eventId: null, ttlMinutes: 60, createdBy: 'agent' });
+    const links = (userId: string) => db.selectFrom('tokens').select(['id', 'revoked_at', 'replaced_by']).where('user_id', '=', userId).where('kind', '=', 'set_password').execute();
+
+    const answer = await post(batch(newRun(), 0, [person(2, known), person(3, 'brand.new@fabrikam.example')], { last: true }));
+    expect(byRow(answer.body)).toEqual({ 2: 'invited', 3: 'invited' });
+    const knownLinks = await links(knownId);
+    expect(knownLinks).toHaveLength(2);
+    const newer = knownLinks.find((link) => link.id !== older.id)!;
+    expect(knownLinks.find((link) => link.id === older.id)).toMatchObject({ replaced_by: newer.id });
+    expect(knownLinks.find((link) => link.id === older.id)!.revoked_at).not.toBeNull();
+    expect(newer).toMatchObject({ revoked_at: null, replaced_by: null });
+    const fresh = await links(answer.body.results[1].userId as string);
+    expect(fresh).toEqual([expect.objectContaining({ revoked_at: null, replaced_by: null })]);
   });
 
   it('shows the invitation on the invited person’s timeline', async () => {
