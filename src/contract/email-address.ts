@@ -44,7 +44,11 @@ const EDGE_SPACES = /^ +| +$/g;
 
 /** Steps 1, 2 and 4 of the rule without the checks: NFKC, spaces trimmed, lower case. */
 export function normalizeEmail(raw: string): string {
-  return (PRINTABLE_ASCII.test(raw) ? raw : raw.normalize('NFKC')).replace(EDGE_SPACES, '').toLowerCase();
+  return normalized(raw, PRINTABLE_ASCII.test(raw));
+}
+
+function normalized(raw: string, ascii: boolean): string {
+  return (ascii ? raw : raw.normalize('NFKC')).replace(EDGE_SPACES, '').toLowerCase();
 }
 
 /** The address as the platform stores and compares it, or why it is refused. */
@@ -52,7 +56,7 @@ export function checkEmailAddress(raw: string): CheckedEmailAddress {
   const refuse = (problem: EmailAddressProblem): CheckedEmailAddress => ({ ok: false, problem, message: EMAIL_ADDRESS_MESSAGES[problem] });
   const ascii = PRINTABLE_ASCII.test(raw);
   if (!ascii && HIDDEN.test(raw)) return refuse('hidden_characters');
-  const email = normalizeEmail(raw);
+  const email = normalized(raw, ascii);
   if (!email) return refuse('missing');
   // NFKC never makes a hidden character, but checking its result costs nothing.
   if (!ascii && HIDDEN.test(email)) return refuse('hidden_characters');
