@@ -720,6 +720,12 @@ export const bulkBatchBodySchema = z.strictObject({
   dryRun: z.boolean().default(false),
   /** Role for rows that name none. */
   role: eventRoleSchema.optional(),
+  /**
+   * On the last batch: the rows of the file the client reported on its own and never sent
+   * (its checks failed them, or they repeat an earlier address), so that the run's audit
+   * entry counts the whole file, as its report does.
+   */
+  notSent: z.strictObject({ skipped: z.number().int().min(0), failed: z.number().int().min(0) }).optional(),
   rows: z.array(bulkRowSchema).min(1).max(BULK_BATCH_MAX_ROWS),
   ...actionContextSchema,
 });

@@ -76,7 +76,8 @@ interface Survey {
   rows: number;
   batches: number;
   toSend: number;
-  refused: number;
+  /** Rows t1 reports on its own, never sent: failed by its checks, or skipped as repeats. */
+  notSent: { skipped: number; failed: number };
   /** Rows that repeat an earlier address, so the sending pass needs no set of addresses. */
   duplicates: RowMarks;
 }
@@ -99,7 +100,7 @@ async function survey(path: string, label: string, mapFlags: string[], batchSize
   const checker = new ByteChecker(label);
   let rows = 0;
   let toSend = 0;
-  let refused = 0;
+  const notSent = { skipped: 0, failed: 0 };
   let checkRows: RowChecker | undefined;
   const batcher = new Batcher(batchSize);
   for await (const records of readRecords({ path, label, head, onHeader: (headers) => (map = mapColumns(headers, maps, label)) }, checker)) {
@@ -108,7 +109,7 @@ async function survey(path: string, label: string, mapFlags: string[], batchSize
       const checked = checkRows.check(record);
       rows++;
       if (checked.kind === 'send') toSend++;
-      else refused++;
+      else notSent[checked.outcome]++;
       batcher.push(checked);
       if ((rows & 0x3fff) === 0) {
         if (stopping()) throw new CliError('Stopped before anything was sent.', EXIT.cancelled);
@@ -119,7 +120,7 @@ async function survey(path: string, label: string, mapFlags: string[], batchSize
   batcher.end();
   if (!map) throw new CliError(`${label} has no header line.`, EXIT.usage, 'The first line should name the columns: email, first_name, last_name...');
   if (rows === 0) throw new CliError(`${label} has a header line but no rows.`, EXIT.usage, 'Add one person per line under the header.');
-  return { head, map, fileHash: checker.digest!, rows, batches: batcher.batches, toSend, refused, duplicates: checkRows!.marks };
+  return { head, map, fileHash: checker.digest!, rows, batches: batcher.batches, toSend, notSent, duplicates: checkRows!.marks };
 }
 
 function defaultReportPath(input: string | undefined): string {
@@ -242,7 +243,7 @@ export async function run(options: Options, deps: Deps): Promise<View> {
     }
 
     if (!options.dryRun && journaled < found.batches) {
-      const refused = found.refused > 0 ? ` (${formatCount(found.refused)} rows fail t1's checks and will be reported)` : '';
+      const refused = found.notSent.failed > 0 ? ` (${formatCount(found.notSent.failed)} rows fail t1's checks and will be reported)` : '';
       const verb = resumed ? 'Resume inviting' : 'Invite';
       await confirmAction(deps, options, `${verb} up to ${formatCount(found.toSend)} people from ${label} to ${event.slug}${refused}?`);
     }
@@ -332,6 +333,7 @@ export async function run(options: Options, deps: Deps): Promise<View> {
         dryRun: options.dryRun,
         rows: planned.rows,
         ...(role ? { role } : {}),
+        ...(last ? { notSent: found.notSent } : {}),
         ...(reason !== undefined ? { reason } : {}),
         ...(ticket !== undefined ? { ticket } : {}),
       };

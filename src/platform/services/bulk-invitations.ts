@@ -329,6 +329,9 @@ async function applyInTransaction(base: PlatformContext, trx: Db, request: Batch
   if (body.last) {
     const run = await trx.selectFrom('bulk_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
     const batches = await trx.selectFrom('bulk_batches').select((eb) => eb.fn.countAll<number>().as('n')).where('run_id', '=', runId).executeTakeFirstOrThrow();
+    // The totals of the whole file: the rows this platform answered, and those the client
+    // says it reported on its own (kept apart too, as the client's word).
+    const notSent = body.notSent ?? { skipped: 0, failed: 0 };
     await recordAudit(trx, ctx, {
       principal: request.principal,
       action: 'invitation.bulk',
@@ -343,9 +346,11 @@ async function applyInTransaction(base: PlatformContext, trx: Db, request: Batch
         run: body.run,
         dryRun,
         invited: Number(run.invited),
-        skipped: Number(run.skipped),
-        failed: Number(run.failed),
+        skipped: Number(run.skipped) + notSent.skipped,
+        failed: Number(run.failed) + notSent.failed,
         batches: Number(batches.n),
+        notSentSkipped: notSent.skipped,
+        notSentFailed: notSent.failed,
       },
     });
   }
