@@ -11,6 +11,8 @@
 const UNSAFE =
   /(?<keep>(?<=\p{Extended_Pictographic}\p{Emoji_Modifier}?\uFE0F?)\u200D(?=\p{Extended_Pictographic}))|[\p{Cc}\p{Cf}\u2028\u2029\u115F\u1160\u3164\uFFA0]/gu;
 
+const PLAIN = /^[\x20-\x7e\t\n]*$/;
+
 function escape(char: string): string {
   let text = '';
   for (let i = 0; i < char.length; i++) text += `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`;
@@ -24,6 +26,8 @@ function escape(char: string): string {
  * escapes are JSON's own, so JSON text stays valid JSON with the same meaning.
  */
 export function terminalText(text: string): string {
+  // Printable ASCII with tabs and newlines has nothing to escape (most text, every report line).
+  if (PLAIN.test(text)) return text;
   return text.replace(/\r\n/g, '\n').replace(UNSAFE, (char, ...rest) => {
     const groups = rest.at(-1) as { keep?: string };
     return groups.keep !== undefined || char === '\n' || char === '\t' ? char : escape(char);

@@ -202,6 +202,15 @@ describe('t1 invitations bulk (in-process platform)', () => {
     expect(result.stdout).toBe('row,email,outcome,reason,code\n2,stdin.person@tailspin.example,invited,,\n');
   });
 
+  it('prints the control characters of a refused address as escapes, not to the terminal', async () => {
+    const result = await runT1(['invitations', 'bulk', '-', '--event', EVENT, '--dry-run', '--report', '-'], {
+      env: world.platform.env('agent'),
+      stdin: 'email,first_name,last_name\n"clear\u001b[2J\u001b]0;title\u0007@tailspin.example",Esc,Ape\n',
+    });
+    expect(result.exitCode, result.stderr).toBe(5);
+    expect(result.stdout).toBe('row,email,outcome,reason,code\n2,clear\\u001b[2J\\u001b]0;title\\u0007@tailspin.example,failed,not a valid email address,invalid_email\n');
+  });
+
   it('bad files exit 2, naming the problem, and invite no one', async () => {
     const before = await counts();
     const lines = ['email,first_name,last_name'];

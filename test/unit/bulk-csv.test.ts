@@ -273,6 +273,15 @@ describe('report and progress', () => {
     expect(safeCell('ada@contoso.example')).toBe('ada@contoso.example');
   });
 
+  it('writes control and invisible characters of a cell as escapes, so printing the report acts on no terminal', () => {
+    expect(safeCell('evil\u001b[2J\u001b]0;title\u0007@x.example')).toBe('evil\\u001b[2J\\u001b]0;title\\u0007@x.example');
+    expect(safeCell('ada@contoso.example\u202e')).toBe('ada@contoso.example\\u202e');
+    // A tab first still defuses the formula; a carriage return is shown as an escape, which starts none.
+    expect(safeCell('\t=1+1')).toBe("'\t=1+1");
+    expect(safeCell('\r=1+1')).toBe('\\u000d=1+1');
+    expect(safeCell('+33 1 23')).toBe("'+33 1 23");
+  });
+
   it('shows rows done of the total, the rate and the time left', () => {
     expect(progressLine(5_000, 20_000, 2_000, 'Inviting')).toBe('Inviting [######------------------] 5,000/20,000 rows 25%  2,500 rows/s  ETA 6s');
   });

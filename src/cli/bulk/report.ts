@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { stringify, type Stringifier } from 'csv-stringify';
 import { BULK_REASONS, type BulkOutcome } from '../../contract/schemas.ts';
+import { terminalText } from '../../client/sanitize.ts';
 
 export const REPORT_HEADER = ['row', 'email', 'outcome', 'reason', 'code'] as const;
 
@@ -23,10 +24,13 @@ export function reasonWords(code: string | null): string {
   return (BULK_REASONS as Record<string, string>)[code] ?? code.replace(/_/g, ' ');
 }
 
-// A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading
-// apostrophe: the file's addresses come from outside and the report is opened in Excel.
+// The file's addresses come from outside, and the report is opened in a spreadsheet or
+// printed on a terminal (--report -, or cat). Control, bidirectional and invisible
+// characters are written as \uXXXX escapes, as t1 shows them anywhere else; a cell a
+// spreadsheet would run as a formula (=, +, -, @ or a tab first) gets a leading apostrophe.
 export function safeCell(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  const shown = terminalText(text);
+  return /^[=+\-@\t]/.test(shown) ? `'${shown}` : shown;
 }
 
 export interface ReasonCount {
@@ -80,7 +84,7 @@ export class ReportWriter {
 
   async write(entry: ReportEntry): Promise<void> {
     this.tally.add(entry);
-    const ok = this.#stringifier.write([entry.row, safeCell(entry.email), entry.outcome, reasonWords(entry.reason), entry.reason ?? '']);
+    const ok = this.#stringifier.write([entry.row, safeCell(entry.email), entry.outcome, safeCell(reasonWords(entry.reason)), safeCell(entry.reason ?? '')]);
     if (!ok) await once(this.#stringifier, 'drain');
   }
 
