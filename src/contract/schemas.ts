@@ -721,9 +721,9 @@ export const bulkBatchBodySchema = z.strictObject({
   /** Role for rows that name none. */
   role: eventRoleSchema.optional(),
   /**
-   * On the last batch: the rows of the file the client reported on its own and never sent
-   * (its checks failed them, or they repeat an earlier address), so that the run's audit
-   * entry counts the whole file, as its report does.
+   * On the last batch only: the rows of the file the client reported on its own and never
+   * sent (its checks failed them, or they repeat an earlier address). The run's audit
+   * entry keeps them beside its own counts, so that together they count the whole file.
    */
   notSent: z.strictObject({ skipped: z.number().int().min(0), failed: z.number().int().min(0) }).optional(),
   rows: z.array(bulkRowSchema).min(1).max(BULK_BATCH_MAX_ROWS),

@@ -200,6 +200,11 @@ describe('row checks', () => {
     expect(sent(checked)[1]).toMatchObject({ role: 'speaker' });
   });
 
+  it('reports a refused address as typed, keeping what got it refused; only spaces around it go', async () => {
+    const { checked } = await read('email,first_name,last_name\n\ufeffbom@contoso.example,A,B\n"tab@contoso.example\t",A,B\n  spaced@@contoso.example  ,A,B\n');
+    expect(checked.map((c) => (c.kind === 'reject' ? c.email : c.kind))).toEqual(['\ufeffbom@contoso.example', 'tab@contoso.example\t', 'spaced@@contoso.example']);
+  });
+
   it('keeps addresses as 64-bit hashes in a growing typed-array set', () => {
     const set = new HashSet64(4);
     for (let i = 1; i <= 10_000; i++) expect(set.add(i * 7919, i)).toBe(true);
@@ -276,9 +281,10 @@ describe('report and progress', () => {
   it('writes control and invisible characters of a cell as escapes, so printing the report acts on no terminal', () => {
     expect(safeCell('evil\u001b[2J\u001b]0;title\u0007@x.example')).toBe('evil\\u001b[2J\\u001b]0;title\\u0007@x.example');
     expect(safeCell('ada@contoso.example\u202e')).toBe('ada@contoso.example\\u202e');
-    // A tab first still defuses the formula; a carriage return is shown as an escape, which starts none.
+    // A tab or a line break first still defuses the formula.
     expect(safeCell('\t=1+1')).toBe("'\t=1+1");
-    expect(safeCell('\r=1+1')).toBe('\\u000d=1+1');
+    expect(safeCell('\r=1+1')).toBe("'\\u000d=1+1");
+    expect(safeCell('\r\n=1+1')).toBe("'\n=1+1");
     expect(safeCell('+33 1 23')).toBe("'+33 1 23");
   });
 

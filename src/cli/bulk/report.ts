@@ -27,10 +27,11 @@ export function reasonWords(code: string | null): string {
 // The file's addresses come from outside, and the report is opened in a spreadsheet or
 // printed on a terminal (--report -, or cat). Control, bidirectional and invisible
 // characters are written as \uXXXX escapes, as t1 shows them anywhere else; a cell a
-// spreadsheet would run as a formula (=, +, -, @ or a tab first) gets a leading apostrophe.
+// spreadsheet would run as a formula (=, +, -, @, a tab or a line break first) gets a
+// leading apostrophe.
 export function safeCell(text: string): string {
   const shown = terminalText(text);
-  return /^[=+\-@\t]/.test(shown) ? `'${shown}` : shown;
+  return /^[=+\-@\t\r\n]/.test(text) ? `'${shown}` : shown;
 }
 
 export interface ReasonCount {

@@ -145,9 +145,10 @@ export class RowChecker {
 
   check(record: CsvRecord): Checked {
     const index = this.#index++;
-    // The address as typed (the rule trims only spaces: a tab or BOM around it is refused).
+    // The address as typed. The rule trims only spaces: a tab or BOM around it is refused,
+    // and the report of a refused row shows it (as an escape) instead of hiding it.
     const typed = this.#raw(record.fields, 'email');
-    const email = typed.trim();
+    const email = typed.replace(/^ +| +$/g, '');
     const firstName = this.#field(record.fields, 'firstName');
     const lastName = this.#field(record.fields, 'lastName');
     const company = this.#field(record.fields, 'company');

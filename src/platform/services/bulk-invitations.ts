@@ -329,9 +329,9 @@ async function applyInTransaction(base: PlatformContext, trx: Db, request: Batch
   if (body.last) {
     const run = await trx.selectFrom('bulk_runs').selectAll().where('id', '=', runId).executeTakeFirstOrThrow();
     const batches = await trx.selectFrom('bulk_batches').select((eb) => eb.fn.countAll<number>().as('n')).where('run_id', '=', runId).executeTakeFirstOrThrow();
-    // The totals of the whole file: the rows this platform answered, and those the client
-    // says it reported on its own (kept apart too, as the client's word).
-    const notSent = body.notSent ?? { skipped: 0, failed: 0 };
+    // The rows the client says it reported on its own stay apart from those this platform
+    // answered: they are the client's word. Together they make the file's totals.
+    const notSent: Record<string, number> = body.notSent ? { notSentSkipped: body.notSent.skipped, notSentFailed: body.notSent.failed } : {};
     await recordAudit(trx, ctx, {
       principal: request.principal,
       action: 'invitation.bulk',
@@ -346,11 +346,10 @@ async function applyInTransaction(base: PlatformContext, trx: Db, request: Batch
         run: body.run,
         dryRun,
         invited: Number(run.invited),
-        skipped: Number(run.skipped) + notSent.skipped,
-        failed: Number(run.failed) + notSent.failed,
+        skipped: Number(run.skipped),
+        failed: Number(run.failed),
         batches: Number(batches.n),
-        notSentSkipped: notSent.skipped,
-        notSentFailed: notSent.failed,
+        ...notSent,
       },
     });
   }
