@@ -38,7 +38,9 @@ import { principalLabel, type Principal } from './staff-auth.ts';
 import { eventPhase } from './views.ts';
 
 /** The envelope of a batch; rows are checked one by one so a bad row never fails the batch. */
-export const bulkBatchEnvelopeSchema = bulkBatchBodySchema.extend({ rows: z.array(z.unknown()).min(1).max(BULK_BATCH_MAX_ROWS) });
+export const bulkBatchEnvelopeSchema = bulkBatchBodySchema
+  .extend({ rows: z.array(z.unknown()).min(1).max(BULK_BATCH_MAX_ROWS) })
+  .refine((body) => body.notSent === undefined || body.last, { path: ['notSent'], message: 'only on the last batch of a run (last: true)' });
 export type BulkBatchEnvelope = z.output<typeof bulkBatchEnvelopeSchema>;
 
 /** A row as the platform checks it: a contract row, or one whose values are too long to take. */

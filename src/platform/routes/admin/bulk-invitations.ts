@@ -24,11 +24,6 @@ export function bulkInvitationRoutes(app: FastifyInstance, ctx: PlatformContext)
   app.post('/events/:event/invitations/batch', { bodyLimit: BATCH_BODY_LIMIT_BYTES }, async (request, reply) => {
     const { event: ref } = parseInput(eventParams, request.params, 'params');
     const body = parseInput(bulkBatchEnvelopeSchema, request.body, 'body');
-    if (body.notSent && !body.last) {
-      throw new HttpError('validation_failed', 'notSent goes with the last batch of a run only.', {
-        fields: [{ field: 'body.notSent', message: 'only on the last batch (last: true)' }],
-      });
-    }
     const rows = parseBatchRows(body.rows);
     const principal = request.principal!;
     const org = await organisationOf(ctx.db, principal.orgId);
